@@ -1,0 +1,29 @@
+"""The director: breaks the approved script into a 9:16 shot list."""
+
+from __future__ import annotations
+
+from writersroom.prompting import compact
+from writersroom.room import Room
+from writersroom.schemas import Script, SeriesBible, ShotList
+
+AGENT = "director"
+
+
+def numbered(script: Script) -> str:
+    """The script with each scene's dialogue lines numbered from 1, as shots refer to them."""
+    return compact([
+        {"scene": s.number, "heading": s.heading, "action": s.action,
+         "lines": {str(i): f"{line.speaker}: {line.text}" for i, line in enumerate(s.lines, 1)}}
+        for s in script.scenes
+    ])
+
+
+def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
+    def check(shots: ShotList) -> None:
+        shots.check_against(script, bible)
+
+    return room.ask(
+        AGENT, "plan_shots", ShotList, check,
+        cast=compact([{"name": c.name, "look": c.look} for c in bible.characters]),
+        script=numbered(script), runtime=str(runtime),
+    )

@@ -1,0 +1,41 @@
+"""The showrunner: develops the series bible and outlines each episode."""
+
+from __future__ import annotations
+
+from writersroom.agents._drafts import dump, earlier, revision_request
+from writersroom.room import Room
+from writersroom.schemas import EpisodeOutline, SeriesBible
+
+AGENT = "showrunner"
+SEASON_EPISODES = 8
+TARGET_RUNTIME_SECONDS = 90
+
+
+def develop_series(
+    room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
+) -> SeriesBible:
+    return room.ask(
+        AGENT, "develop_series", SeriesBible,
+        premise=premise, episodes=str(SEASON_EPISODES), revision=revision_request(notes, previous),
+    )
+
+
+def outline_episode(
+    room: Room,
+    bible: SeriesBible,
+    number: int,
+    summaries: list[dict],
+    notes: str = "",
+    previous: EpisodeOutline | None = None,
+) -> EpisodeOutline:
+    logline = next((e.logline for e in bible.season_arc if e.number == number), "continue the arc")
+
+    def check(outline: EpisodeOutline) -> None:
+        if outline.number != number:
+            raise ValueError(f"this is the outline of episode {number}, not {outline.number}")
+
+    return room.ask(
+        AGENT, "outline_episode", EpisodeOutline, check,
+        bible=dump(bible), earlier=earlier(summaries), number=str(number), logline=logline,
+        runtime=str(TARGET_RUNTIME_SECONDS), revision=revision_request(notes, previous),
+    )

@@ -1,0 +1,120 @@
+"""Asking an agent's model for a structured answer: validate, re-ask with the error, fail loudly."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel, ValidationError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+from writersroom.errors import ModelError
+from writersroom.providers import AgentModel
+
+T = TypeVar("T", bound=BaseModel)
+FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+
+
+class InvalidAnswer(Exception):
+    """The model's answer is not JSON, or not of the asked schema."""
+
+
+@dataclass
+class Usage:
+    agent: str
+    model: str
+    task: str
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+
+
+def summarize(exc: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def parse(text: str, schema: type[T], check: Callable[[T], None] | None = None) -> T:
+    """Parse a model's text as `schema`, repairing code fences and prose around the JSON."""
+    cleaned = FENCE.sub("", text.strip())
+    start, end = cleaned.find("{"), cleaned.rfind("}")
+    if start < 0 or end <= start:
+        raise InvalidAnswer(f"the answer is not a JSON object: {text[:80]!r}")
+    try:
+        data = json.loads(cleaned[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    try:
+        value = schema.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidAnswer(f"the answer does not match {schema.__name__}: {summarize(exc)}") from None
+    if check is not None:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise InvalidAnswer(str(exc)) from None
+    return value
+
+
+def ask(
+    model: AgentModel,
+    schema: type[T],
+    messages: list[BaseMessage],
+    *,
+    agent: str,
+    task: str,
+    attempts: int,
+    on_usage: Callable[[Usage], None],
+    check: Callable[[T], None] | None = None,
+) -> T:
+    """Ask `model` for one `schema` object; re-ask with the problem up to `attempts` times.
+
+    Raises:
+        ModelError: the endpoint failed, or no valid answer came in `attempts` tries.
+    """
+    history = list(messages)
+    bound = model.chat.bind(**model.json_kwargs(schema.model_json_schema()))
+    config = {"metadata": {"agent": agent, "task": task}, "run_name": f"{agent}.{task}"}
+    try:
+        for attempt in Retrying(
+            stop=stop_after_attempt(attempts),
+            retry=retry_if_exception_type(InvalidAnswer),
+            reraise=True,
+        ):
+            with attempt:
+                started = time.perf_counter()
+                try:
+                    reply = bound.invoke(history, config=config)
+                except model.transport_errors as exc:
+                    raise ModelError(agent, model.name, model.describe_error(exc)) from None
+                usage = reply.usage_metadata or {}
+                on_usage(
+                    Usage(agent, model.name, task, usage.get("input_tokens", 0),
+                          usage.get("output_tokens", 0), time.perf_counter() - started)
+                )
+                text = str(reply.content)
+                try:
+                    return parse(text, schema, check)
+                except InvalidAnswer as exc:
+                    history += [
+                        AIMessage(content=text),
+                        HumanMessage(
+                            content=f"That answer was rejected: {exc}. Answer again with one "
+                            f"JSON object of the {schema.__name__} schema, nothing else."
+                        ),
+                    ]
+                    raise
+    except InvalidAnswer as exc:
+        raise ModelError(
+            agent, model.name, f"no valid {schema.__name__} in {attempts} attempts; last: {exc}"
+        ) from None
+    raise AssertionError("unreachable: tenacity either returns or raises")

@@ -1,0 +1,154 @@
+"""A project's configuration: `writersroom.toml` in the project folder."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from writersroom.errors import ConfigError
+
+CONFIG_FILE = "writersroom.toml"
+DATABASE_FILE = "writersroom.db"
+AGENTS = ("showrunner", "screenwriter", "director", "continuity", "editor")
+CHECKPOINTS = ("approve_bible", "approve_outline", "approve_script", "approve_shots")
+DEFAULT_MODEL = "local:qwen2.5-coder-1.5b"
+
+DEFAULT_TOML = f"""\
+# writersroom project configuration.
+# Models are named provider:model. Providers: local (embedded llama.cpp), openai (any
+# OpenAI-compatible endpoint), dashscope (Qwen), scripted (replays recorded answers), or a
+# section of your own under [providers.NAME] with kind = "openai" and its base_url.
+
+[models]
+default = "{DEFAULT_MODEL}"
+# showrunner = "openai:gpt-4.1"
+# continuity = "dashscope:qwen-plus"
+
+[room]
+# Checkpoints that stop for a person; `--auto` approves them all.
+checkpoints = {list(CHECKPOINTS)!r}
+review_rounds = 2
+answer_attempts = 3
+
+[providers.openai]
+kind = "openai"
+# base_url = "http://127.0.0.1:8080/v1"
+api_key_env = "OPENAI_API_KEY"
+
+[providers.dashscope]
+kind = "dashscope"
+api_key_env = "DASHSCOPE_API_KEY"
+""".replace("'", '"')
+
+
+class ProviderConfig(BaseModel, extra="forbid"):
+    """One provider section. `kind` says which code speaks to it."""
+
+    kind: Literal["openai", "dashscope", "local", "scripted"]
+    base_url: str | None = None
+    api_key: str | None = None
+    api_key_env: str | None = None
+    timeout_seconds: float = Field(default=120, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    # openai kind: "json_schema" (OpenAI, vLLM) or "json_object" with the schema inline
+    # (llama.cpp's server, which turns it into a grammar).
+    json_mode: Literal["json_schema", "json_object"] = "json_schema"
+    file: str | None = None  # scripted kind: the recorded answers
+    context_tokens: int = Field(default=8192, ge=512)  # local kind
+    max_tokens: int = Field(default=2048, ge=16)
+
+
+class RoomConfig(BaseModel, extra="forbid"):
+    checkpoints: list[str] = Field(default_factory=lambda: list(CHECKPOINTS))
+    review_rounds: int = Field(default=2, ge=0, le=10)
+    answer_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("checkpoints")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(CHECKPOINTS))
+        if unknown:
+            raise ValueError(f"unknown checkpoints {unknown}; choose from {list(CHECKPOINTS)}")
+        return value
+
+
+BUILTIN_PROVIDERS = {
+    "openai": ProviderConfig(kind="openai", api_key_env="OPENAI_API_KEY"),
+    "dashscope": ProviderConfig(kind="dashscope", api_key_env="DASHSCOPE_API_KEY"),
+    "local": ProviderConfig(kind="local"),
+    "scripted": ProviderConfig(kind="scripted"),
+}
+
+
+class ProjectConfig(BaseModel, extra="forbid"):
+    models: dict[str, str] = Field(default_factory=lambda: {"default": DEFAULT_MODEL})
+    room: RoomConfig = Field(default_factory=RoomConfig)
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+
+    @field_validator("models")
+    @classmethod
+    def _model_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for role, spec in value.items():
+            if role != "default" and role not in AGENTS:
+                raise ValueError(f"unknown agent {role!r}; agents are {', '.join(AGENTS)}")
+            split_spec(spec)
+        return value
+
+    def model_for(self, agent: str) -> str:
+        return self.models.get(agent) or self.models.get("default") or DEFAULT_MODEL
+
+    def provider(self, name: str) -> ProviderConfig:
+        if name in self.providers:
+            return self.providers[name]
+        if name in BUILTIN_PROVIDERS:
+            return BUILTIN_PROVIDERS[name]
+        known = sorted(set(BUILTIN_PROVIDERS) | set(self.providers))
+        raise ConfigError(f"unknown provider {name!r}; configured providers: {', '.join(known)}")
+
+    def with_models(self, overrides: dict[str, str]) -> ProjectConfig:
+        """This configuration with some agents' models replaced."""
+        try:
+            models = ProjectConfig(models={**self.models, **overrides}).models
+        except ValidationError as exc:
+            raise ConfigError(f"--model: {_first_error(exc)}") from None
+        return self.model_copy(update={"models": models})
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """`AGENT=provider:model` items given on the command line, as a mapping."""
+    overrides = {}
+    for item in items:
+        agent, sep, spec = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--model {item!r}: write it as AGENT=provider:model")
+        overrides[agent.strip()] = spec.strip()
+    return overrides
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    provider, sep, model = spec.partition(":")
+    if not sep or not provider or not model:
+        raise ValueError(f"model {spec!r} must be named provider:model, e.g. openai:gpt-4.1")
+    return provider, model
+
+
+def load_config(project: Path) -> ProjectConfig:
+    path = project / CONFIG_FILE
+    if not path.exists():
+        return ProjectConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return ProjectConfig.model_validate(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]

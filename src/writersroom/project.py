@@ -1,0 +1,192 @@
+"""A project folder: its configuration, its database, and the runs of its episodes.
+
+Each episode is one LangGraph thread (`episode-N`) checkpointed in the project's database, so a
+run that is killed resumes from its last finished step and a checkpoint can wait for days.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+from pydantic import ValidationError
+
+from writersroom import answers
+from writersroom.answers import summarize
+from writersroom.config import (
+    CONFIG_FILE,
+    DATABASE_FILE,
+    DEFAULT_TOML,
+    load_config,
+    parse_overrides,
+)
+from writersroom.drafts import validate_draft
+from writersroom.errors import InputError
+from writersroom.graph import build_graph
+from writersroom.memory import Memory, open_database
+from writersroom.providers import ModelRegistry
+from writersroom.room import Room
+from writersroom.schemas import Decision, Premise
+
+Reporter = Callable[[str, str, answers.Usage | None], None]
+
+
+@dataclass
+class Pending:
+    """A checkpoint waiting for a decision."""
+
+    checkpoint: str
+    episode: int
+    kind: str
+    revision: int
+    payload: dict[str, Any]
+
+
+class Project:
+    """Opens (and on `create`, makes) a project folder."""
+
+    def __init__(
+        self, path: Path, model_overrides: list[str] | None = None,
+        report: Reporter | None = None,
+    ) -> None:
+        self.path = path
+        if not (path / CONFIG_FILE).exists() and not (path / DATABASE_FILE).exists():
+            raise InputError(f"{path} is not a writersroom project: start one with `writersroom new`")
+        self.db = open_database(path / DATABASE_FILE)
+        self.memory = Memory(self.db)
+        # A run keeps the models it was started or last continued with.
+        series = self.memory.series()
+        row = self.memory.episode(series["current_episode"]) if series else None
+        self.overrides = {
+            **(json.loads(row["models"]) if row and row["models"] else {}),
+            **parse_overrides(model_overrides or []),
+        }
+        self.config = load_config(path).with_models(self.overrides)
+        self.saver = SqliteSaver(
+            sqlite3.connect(path / DATABASE_FILE, check_same_thread=False, timeout=30)
+        )
+        self.saver.setup()
+        self.graph = build_graph().compile(checkpointer=self.saver)
+        self.models = ModelRegistry(self.config, path)
+        self.report = report
+
+    @classmethod
+    def create(cls, path: Path, premise: str, **kwargs: Any) -> Project:
+        """Validate the premise, make the folder and its files, and record the series."""
+        try:
+            text = Premise(text=premise).text
+        except ValidationError as exc:
+            raise InputError(summarize(exc, limit=1).removeprefix("text: ")) from None
+        if (path / DATABASE_FILE).exists():
+            raise InputError(
+                f"{path} already holds a series: use `writersroom next-episode` there, "
+                "or give another --dir"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        if not (path / CONFIG_FILE).exists():
+            (path / CONFIG_FILE).write_text(DEFAULT_TOML, encoding="utf-8")
+        project = cls(path, **kwargs)
+        project.memory.start_series(text)
+        return project
+
+    # runs ---------------------------------------------------------------------
+    def current_episode(self) -> int:
+        series = self.memory.series()
+        if series is None:
+            raise InputError(f"{self.path} has no series yet: start one with `writersroom new`")
+        return series["current_episode"]
+
+    def _thread(self, episode: int) -> dict[str, Any]:
+        return {"configurable": {"thread_id": f"episode-{episode}"}}
+
+    def _room(self, episode: int) -> Room:
+        row = self.memory.episode(episode) or {}
+        stops = frozenset() if row.get("auto") else frozenset(self.config.room.checkpoints)
+        room = Room(self.config, self.memory, self.models, episode, stops)
+        if self.report:
+            room.report = self.report
+        return room
+
+    def _invoke(self, episode: int, value: Any) -> None:
+        self.memory.upsert_episode(episode, models=self.overrides)
+        self.graph.invoke(value, self._thread(episode), context=self._room(episode))
+
+    def start(self, auto: bool = False) -> None:
+        """Run episode 1 of a new series until a checkpoint stops it or its shots are approved."""
+        series = self.memory.series()
+        if series is None or self.memory.episode(1) is not None:
+            raise InputError("this series has already started: use `status` and `resume`")
+        self.memory.upsert_episode(1, status="in progress", auto=int(auto))
+        self._invoke(1, {"premise": series["premise"], "episode": 1})
+
+    def next_episode(self, auto: bool = False) -> int:
+        """Start the episode after the current one, from the approved bible and earlier episodes."""
+        current = self.current_episode()
+        row = self.memory.episode(current)
+        if row is None or row["status"] != "shots approved":
+            raise InputError(
+                f"episode {current} is not finished yet: see `writersroom status`"
+            )
+        bible = self.memory.bible()
+        number = current + 1
+        self.memory.upsert_episode(number, status="in progress", auto=int(auto))
+        self.memory.set_current_episode(number)
+        premise = self.memory.series()["premise"]  # type: ignore[index]
+        self._invoke(number, {"premise": premise, "episode": number, "bible": bible})
+        return number
+
+    def pending(self, episode: int | None = None) -> Pending | None:
+        episode = self.current_episode() if episode is None else episode
+        snapshot = self.graph.get_state(self._thread(episode))
+        for task in snapshot.tasks:
+            for waiting in task.interrupts:
+                value = waiting.value
+                return Pending(value["checkpoint"], episode, value["kind"], value["revision"], value)
+        return None
+
+    def state(self, episode: int | None = None) -> dict[str, Any]:
+        episode = self.current_episode() if episode is None else episode
+        return dict(self.graph.get_state(self._thread(episode)).values)
+
+    def next_nodes(self, episode: int | None = None) -> tuple[str, ...]:
+        episode = self.current_episode() if episode is None else episode
+        return tuple(self.graph.get_state(self._thread(episode)).next)
+
+    def decide(self, decision: Decision) -> Pending:
+        """Answer the waiting checkpoint and run on until the next one stops the run."""
+        waiting = self.pending()
+        if waiting is None:
+            raise InputError(self.nothing_waits())
+        if decision.action == "edit":
+            validate_draft(waiting.kind, decision.draft, self.state())
+        self._invoke(waiting.episode, Command(resume=decision.model_dump()))
+        return waiting
+
+    def resume(self) -> None:
+        """Continue a run that stopped without a decision pending (killed, or failed)."""
+        episode = self.current_episode()
+        waiting = self.pending()
+        if waiting is not None:
+            raise InputError(
+                f"episode {episode} waits at {waiting.checkpoint}: "
+                "`approve`, `revise --notes ...` or `edit` it"
+            )
+        if not self.next_nodes(episode):
+            raise InputError(self.nothing_waits())
+        self._invoke(episode, None)
+
+    def nothing_waits(self) -> str:
+        episode = self.current_episode()
+        if self.next_nodes(episode):
+            return f"nothing waits for a decision: episode {episode} stopped mid-run; `resume` it"
+        return f"nothing waits for a decision: episode {episode} is finished; try `next-episode`"
+
+    def close(self) -> None:
+        self.saver.conn.close()
+        self.db.conn.close()

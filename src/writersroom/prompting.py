@@ -1,0 +1,43 @@
+"""Prompt templates from the `writersroom.prompts` package: `## system` and `## user` sections."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from string import Template
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+
+@cache
+def template(task: str) -> dict[str, Template]:
+    text = files("writersroom.prompts").joinpath(f"{task}.md").read_text(encoding="utf-8")
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    if set(sections) != {"system", "user"}:
+        raise ValueError(f"prompt {task}.md needs exactly a '## system' and a '## user' section")
+    return {name: Template("\n".join(lines).strip()) for name, lines in sections.items()}
+
+
+def compact(value: Any) -> str:
+    """JSON as short as a model can still read it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def render(task: str, schema: dict[str, Any], **values: str) -> list[BaseMessage]:
+    """The messages for `task`, ending the system prompt with the answer's JSON schema."""
+    parts = template(task)
+    system = parts["system"].substitute(values)
+    system += (
+        "\n\nAnswer with one JSON object, nothing else, that matches this JSON schema:\n"
+        + compact(schema)
+    )
+    return [SystemMessage(content=system), HumanMessage(content=parts["user"].substitute(values))]

@@ -1,0 +1,79 @@
+"""Model providers: `provider:model` names turned into LangChain chat models.
+
+Each provider module exposes `build(model, settings, project) -> AgentModel`. Nothing here runs
+at import time: a model (and its key) is looked up only when an agent first needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from writersroom.config import ProjectConfig, split_spec
+from writersroom.errors import ConfigError
+
+PROVIDER_MODULES = {
+    "openai": "writersroom.providers.openai",
+    "dashscope": "writersroom.providers.dashscope",
+    "local": "writersroom.providers.local",
+    "scripted": "writersroom.providers.scripted",
+}
+
+
+def schema_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The call keywords of the providers written here: the JSON schema, passed as is."""
+    return {"json_schema": schema}
+
+
+@dataclass
+class AgentModel:
+    """A chat model with what the room needs to ask it for structured answers.
+
+    Attributes:
+        name: the `provider:model` name, shown in progress and stored with usage.
+        chat: the LangChain chat model.
+        json_kwargs: the call keywords that ask this provider for JSON of a given schema.
+        transport_errors: the exceptions that mean the endpoint failed (not the answer).
+        describe_error: turns one of those into a one-line message.
+    """
+
+    name: str
+    chat: BaseChatModel
+    json_kwargs: Callable[[dict[str, Any]], dict[str, Any]] = schema_kwargs
+    transport_errors: tuple[type[BaseException], ...] = ()
+    describe_error: Callable[[BaseException], str] = field(default=str)
+
+
+class ModelRegistry:
+    """Builds each agent's model once per run, on first use."""
+
+    def __init__(self, config: ProjectConfig, project: Path) -> None:
+        self.config = config
+        self.project = project
+        self._built: dict[str, AgentModel] = {}
+
+    def name_for(self, agent: str) -> str:
+        return self.config.model_for(agent)
+
+    def for_agent(self, agent: str) -> AgentModel:
+        spec = self.config.model_for(agent)
+        if spec not in self._built:
+            self._built[spec] = build_model(spec, self.config, self.project)
+        return self._built[spec]
+
+
+def build_model(spec: str, config: ProjectConfig, project: Path) -> AgentModel:
+    try:
+        provider_name, model = split_spec(spec)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    settings = config.provider(provider_name)
+    module = importlib.import_module(PROVIDER_MODULES[settings.kind])
+    agent_model: AgentModel = module.build(model, settings, project)
+    agent_model.name = spec
+    return agent_model

@@ -1,0 +1,260 @@
+"""The room's domain: every draft an agent writes and every decision a person makes.
+
+Bounds on lists and strings keep a small local model's constrained output finite; the
+cross-checks (speakers are characters, scene numbers are unique, ...) live on the model
+that can see both sides.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+MAX_PREMISE_CHARS = 2000
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Premise(BaseModel):
+    """A one-line idea for a series."""
+
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _one_clean_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the premise is empty: give one line describing the series")
+        if len(value) > MAX_PREMISE_CHARS:
+            raise ValueError(
+                f"the premise is {len(value):,} characters; keep it under "
+                f"{MAX_PREMISE_CHARS:,} (one or two sentences)"
+            )
+        bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) == "Cc"})
+        if bad:
+            raise ValueError(f"the premise contains control characters ({', '.join(bad)})")
+        return value
+
+
+class Character(BaseModel):
+    """A member of the cast, as the whole room must keep them."""
+
+    name: Name
+    role: Name = Field(description="protagonist, antagonist, love interest, ...")
+    age: int = Field(ge=1, le=120)
+    look: Text = Field(description="face, build, costume: what a camera sees in every shot")
+    voice: Text = Field(description="how they sound: pitch, pace, accent")
+    arc: Text
+    secrets: list[Text] = Field(default_factory=list, max_length=3)
+
+
+class EpisodeLogline(BaseModel):
+    number: int = Field(ge=1)
+    logline: Text
+
+
+class SeriesBible(BaseModel):
+    """The series bible: world, cast and the season arc."""
+
+    title: Name
+    logline: Text
+    genre: Name
+    tone: Text
+    world: Text
+    characters: list[Character] = Field(min_length=2, max_length=8)
+    season_arc: list[EpisodeLogline] = Field(min_length=1, max_length=30)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SeriesBible:
+        names = [c.name.casefold() for c in self.characters]
+        if len(names) != len(set(names)):
+            raise ValueError("two characters share a name; every character needs their own")
+        return self
+
+    def character(self, name: str) -> Character | None:
+        key = name.strip().casefold()
+        return next((c for c in self.characters if c.name.casefold() == key), None)
+
+
+class Beat(BaseModel):
+    at_seconds: int = Field(ge=0, le=600, description="when the beat lands in the episode")
+    description: Text
+
+
+class EpisodeOutline(BaseModel):
+    """One episode's shape: a hook in the first seconds, a reversal, a cliffhanger."""
+
+    number: int = Field(ge=1)
+    title: Name
+    hook: Text = Field(description="what grabs the viewer in the first 3-5 seconds")
+    beats: list[Beat] = Field(min_length=2, max_length=12)
+    reversal: Text
+    cliffhanger: Text
+    target_runtime_seconds: int = Field(ge=30, le=300)
+
+    @model_validator(mode="after")
+    def _beats_fit_runtime(self) -> EpisodeOutline:
+        times = [b.at_seconds for b in self.beats]
+        if times != sorted(times):
+            raise ValueError("beats must be in time order")
+        if times[-1] > self.target_runtime_seconds:
+            raise ValueError(
+                f"a beat lands at {times[-1]} s, after the target runtime "
+                f"of {self.target_runtime_seconds} s"
+            )
+        return self
+
+
+class Line(BaseModel):
+    speaker: Name
+    text: Text
+    parenthetical: str = Field(default="", max_length=80)
+
+
+class Scene(BaseModel):
+    number: int = Field(ge=1)
+    heading: Text = Field(description="INT./EXT. PLACE - DAY/NIGHT")
+    action: Text
+    lines: list[Line] = Field(max_length=20)
+
+
+class Script(BaseModel):
+    """An episode's screenplay."""
+
+    episode: int = Field(ge=1)
+    title: Name
+    scenes: list[Scene] = Field(min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _scene_numbers_unique(self) -> Script:
+        numbers = [s.number for s in self.scenes]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("scene numbers must be unique")
+        return self
+
+    def speakers(self) -> set[str]:
+        return {line.speaker for scene in self.scenes for line in scene.lines}
+
+    def check_cast(self, bible: SeriesBible) -> None:
+        """Raise ValueError naming every speaker who is not a character of the bible."""
+        unknown = sorted(s for s in self.speakers() if bible.character(s) is None)
+        if unknown:
+            cast = ", ".join(c.name for c in bible.characters)
+            raise ValueError(
+                f"speakers not in the bible: {', '.join(unknown)} (the cast is: {cast})"
+            )
+
+
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class RubricScores(BaseModel):
+    hook: Score
+    conflict: Score
+    reversal: Score
+    cliffhanger: Score
+    character_consistency: Score
+    dialogue: Score
+    pacing: Score
+
+
+class Critique(BaseModel):
+    """The editor's review of a script draft."""
+
+    scores: RubricScores
+    notes: list[Text] = Field(default_factory=list, max_length=8)
+    verdict: Literal["approve", "revise"]
+
+    @model_validator(mode="after")
+    def _revise_needs_notes(self) -> Critique:
+        if self.verdict == "revise" and not self.notes:
+            raise ValueError("a 'revise' verdict needs at least one note for the screenwriter")
+        return self
+
+
+class ContinuityIssue(BaseModel):
+    kind: Literal[
+        "unknown_speaker", "name_drift", "dead_character", "location", "timeline",
+        "prop", "knowledge", "relationship", "appearance", "other",
+    ]
+    severity: Literal["error", "warning"]
+    scene: int = Field(ge=1)
+    line: int | None = Field(default=None, ge=1, description="1-based dialogue line in the scene")
+    description: Text
+    evidence: str = Field(default="", max_length=600, description="the contradicted fact and its source")
+
+
+class ContinuityReport(BaseModel):
+    """Contradictions found in a draft, against the bible, memory and itself."""
+
+    issues: list[ContinuityIssue] = Field(default_factory=list, max_length=20)
+
+    def errors(self) -> list[ContinuityIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+
+class Shot(BaseModel):
+    number: int = Field(ge=1)
+    scene: int = Field(ge=1)
+    framing: Literal["wide", "medium", "close-up"]
+    camera: Literal["static", "pan", "push-in"]
+    duration_seconds: float = Field(gt=0, le=30)
+    visual_prompt: Text
+    characters: list[Name] = Field(default_factory=list, max_length=6)
+    lines: list[int] = Field(
+        default_factory=list, max_length=10,
+        description="1-based indexes of the scene's dialogue lines spoken in this shot",
+    )
+
+
+class ShotList(BaseModel):
+    """The director's plan: every shot of the episode in order."""
+
+    shots: list[Shot] = Field(min_length=1, max_length=40)
+
+    def check_against(self, script: Script, bible: SeriesBible) -> None:
+        """Raise ValueError when a shot names a scene, line or character that does not exist."""
+        scenes = {s.number: s for s in script.scenes}
+        problems = []
+        for shot in self.shots:
+            scene = scenes.get(shot.scene)
+            if scene is None:
+                problems.append(f"shot {shot.number} is in scene {shot.scene}, which the script lacks")
+                continue
+            problems += [
+                f"shot {shot.number} refers to line {n} of scene {shot.scene}, which has "
+                f"{len(scene.lines)} lines"
+                for n in shot.lines
+                if not 1 <= n <= len(scene.lines)
+            ]
+            problems += [
+                f"shot {shot.number} shows {name}, who is not in the bible"
+                for name in shot.characters
+                if bible.character(name) is None
+            ]
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def total_seconds(self) -> float:
+        return sum(s.duration_seconds for s in self.shots)
+
+
+class Decision(BaseModel):
+    """A person's answer at a checkpoint."""
+
+    action: Literal["approve", "revise", "edit"]
+    notes: str = ""
+    draft: dict | None = None
+    by: str = "person"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Decision:
+        if self.action == "revise" and not self.notes.strip():
+            raise ValueError("'revise' needs notes saying what to change")
+        if self.action == "edit" and self.draft is None:
+            raise ValueError("'edit' needs the changed draft")
+        return self

@@ -1,0 +1,42 @@
+"""The graph's state. Drafts are kept as plain JSON dicts so any checkpoint reader can load them."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class RoomInput(TypedDict):
+    """What starts an episode: the premise and the episode number; later episodes bring the bible."""
+
+    premise: str
+    episode: int
+    bible: NotRequired[dict[str, Any]]
+
+
+class RoomState(TypedDict):
+    premise: str
+    episode: int
+    bible: NotRequired[dict[str, Any]]
+    outline: NotRequired[dict[str, Any]]
+    script: NotRequired[dict[str, Any]]
+    continuity: NotRequired[dict[str, Any]]
+    critique: NotRequired[dict[str, Any]]
+    shots: NotRequired[dict[str, Any]]
+    # Notes for the next draft: the person's at a checkpoint, or the editor's in review.
+    notes: NotRequired[str]
+    # Editor review rounds spent on the current script.
+    review_round: NotRequired[int]
+    # The latest revision number of each kind of draft.
+    revisions: NotRequired[dict[str, int]]
+
+
+class Checkpoint(TypedDict):
+    """The payload of an interrupt: what waits for a person's decision."""
+
+    checkpoint: str
+    episode: int
+    kind: str
+    revision: int
+    draft: dict[str, Any]
+    continuity: NotRequired[dict[str, Any]]
+    critique: NotRequired[dict[str, Any]]
