@@ -1,0 +1,68 @@
+"""Shared fixtures: a scripted project folder per test, and the CLI run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from writersroom.providers.scripted import read_calls
+
+DATA = Path(__file__).parent / "data"
+CLI = Path(sys.executable).parent / "writersroom"
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test's user cache out of the real one; no keys from the environment."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    for key in ("OPENAI_API_KEY", "DASHSCOPE_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def answers() -> dict[str, Any]:
+    return json.loads((DATA / "answers.json").read_text(encoding="utf-8"))
+
+
+def make_project(path: Path, replies: dict[str, Any] | None = None, extra_toml: str = "") -> Path:
+    """A project folder whose agents all replay `replies` (default: tests/data/answers.json)."""
+    path.mkdir(parents=True, exist_ok=True)
+    if replies is None:
+        shutil.copy(DATA / "answers.json", path / "answers.json")
+    else:
+        (path / "answers.json").write_text(json.dumps(replies), encoding="utf-8")
+    (path / "writersroom.toml").write_text(
+        '[models]\ndefault = "scripted:answers.json"\n' + extra_toml, encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "series")
+
+
+def wr(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+       timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the `writersroom` command as a user would."""
+    return subprocess.run(
+        [str(CLI), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
+
+
+def rows(project: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(project / "writersroom.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def calls(project: Path, task: str | None = None) -> list[dict[str, Any]]:
+    """The scripted model's recorded calls, optionally for one task."""
+    return [c for c in read_calls(project) if task is None or c["task"] == task]

@@ -1,0 +1,169 @@
+"""The room end to end through the CLI, on the scripted model: checkpoints, decisions, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import CLI, answers, calls, make_project, rows, wr
+
+PREMISE = "Twin sisters swapped at birth fight over the family empire"
+
+
+def test_every_checkpoint_stops_and_a_revision_carries_the_notes(project: Path) -> None:
+    result = wr("new", PREMISE, "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "approve_bible" in result.stdout
+    assert [c["task"] for c in calls(project)] == ["develop_series"]
+
+    result = wr("revise", "--notes", "make the twin the villain", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    second = calls(project, "develop_series")[1]
+    prompt = second["messages"][-1]["content"]
+    assert "make the twin the villain" in prompt
+    assert "Twice Born" in prompt  # the previous draft is given back to revise
+    assert "approve_bible (bible, revision 2)" in result.stdout
+
+    for waits_next in ("approve_outline", "approve_script", "approve_shots"):
+        result = wr("approve", "--dir", str(project))
+        assert result.returncode == 0, result.stderr
+        assert waits_next in result.stdout
+    result = wr("approve", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "shots approved" in result.stdout
+
+    assert rows(project, "select episode, kind, revision, agent from drafts order by id") == [
+        (0, "bible", 1, "showrunner"),
+        (0, "bible", 2, "showrunner"),
+        (1, "outline", 1, "showrunner"),
+        (1, "script", 1, "screenwriter"),
+        (1, "continuity", 1, "continuity"),
+        (1, "critique", 1, "editor"),
+        (1, "shots", 1, "director"),
+    ]
+    assert rows(project, "select checkpoint, revision, action, notes, by from decisions "
+                         "order by id") == [
+        ("approve_bible", 1, "revise", "make the twin the villain", "person"),
+        ("approve_bible", 2, "approve", "", "person"),
+        ("approve_outline", 1, "approve", "", "person"),
+        ("approve_script", 1, "approve", "", "person"),
+        ("approve_shots", 1, "approve", "", "person"),
+    ]
+    bible = json.loads(rows(project, "select bible from series")[0][0])
+    assert bible["characters"][1]["role"] == "villain"  # the approved revision is the series'
+    assert rows(project, "select name from characters order by name") == [
+        ("Chen Hao",), ("Lin Mei",), ("Lin Yue",)]
+    assert rows(project, "select status from episodes") == [("shots approved",)]
+    usage = rows(project, "select agent, count(*), sum(input_tokens) > 0 from usage "
+                          "group by agent order by agent")
+    assert usage == [("continuity", 1, 1), ("director", 1, 1), ("editor", 1, 1),
+                     ("screenwriter", 1, 1), ("showrunner", 3, 1)]
+
+    shown = wr("show", "bible", "--revision", "1", "--dir", str(project))
+    assert shown.returncode == 0 and "twin sister" in shown.stdout
+    shown = wr("show", "script", "--dir", str(project))
+    assert "LIN YUE" in shown.stdout and "You dropped something, cleaner." in shown.stdout
+
+
+def test_auto_runs_through_and_next_episode_builds_on_the_first(tmp_path: Path) -> None:
+    replies = answers()
+    for task, key in (("outline_episode", "number"), ("write_script", "episode")):
+        replies[task].append({**replies[task][0], key: 2})
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "shots approved" in result.stdout
+    assert {d[0] for d in rows(project, "select by from decisions")} == {"auto"}
+    assert "showrunner · scripted:answers.json" in result.stderr  # progress per agent step
+
+    result = wr("next-episode", "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "develop_series")) == 1
+    outline_prompt = calls(project, "outline_episode")[1]["messages"][-1]["content"]
+    assert "Outline episode 2" in outline_prompt
+    assert "Yue watches them on the security feed" in outline_prompt  # episode 1's summary
+    assert rows(project, "select number, status from episodes order by number") == [
+        (1, "shots approved"), (2, "shots approved")]
+
+
+def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> None:
+    replies = answers()
+    revise = {**replies["review_script"][0], "verdict": "revise",
+              "notes": ["The hook lands too late"]}
+    replies["review_script"] = [revise]  # the editor never approves
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    scripts = calls(project, "write_script")
+    assert len(scripts) == 3  # the first draft and two revise rounds (the default)
+    assert "Editor: The hook lands too late" in scripts[1]["messages"][-1]["content"]
+    assert rows(project, "select max(revision) from drafts where kind = 'script'") == [(3,)]
+
+
+def test_edit_in_editor_is_validated_and_becomes_a_revision(project: Path, tmp_path: Path) -> None:
+    assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
+    for _ in range(2):
+        assert wr("approve", "--dir", str(project)).returncode == 0
+    editor = tmp_path / "retitle.py"
+    editor.write_text(
+        "import json, sys\n"
+        "d = json.load(open(sys.argv[1]))\n"
+        "d['title'] = 'The Shattered Tray'\n"
+        "json.dump(d, open(sys.argv[1], 'w'))\n"
+    )
+    result = wr("edit", "--dir", str(project), env={"EDITOR": f"{sys.executable} {editor}"})
+    assert result.returncode == 0, result.stderr
+    assert "approve_shots" in result.stdout
+    assert rows(project, "select revision, agent from drafts where kind = 'script'") == [
+        (1, "screenwriter"), (2, "person")]
+    assert json.loads(rows(project, "select script from episodes")[0][0])["title"] == (
+        "The Shattered Tray")
+
+
+def test_an_invalid_edit_is_refused_and_kept(project: Path, tmp_path: Path) -> None:
+    assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
+    for _ in range(2):
+        assert wr("approve", "--dir", str(project)).returncode == 0
+    script = answers()["write_script"][0]
+    script["scenes"][0]["lines"][0]["speaker"] = "Lin Wei"
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps(script))
+    result = wr("edit", "--file", str(draft), "--dir", str(project))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: the edited script is not valid: speakers not in the bible: Lin Wei (the cast "
+        f"is: Lin Mei, Lin Yue, Chen Hao); your edit is kept in {draft}"]
+    assert "approve_script" in wr("status", "--dir", str(project)).stdout
+    assert rows(project, "select count(*) from drafts where kind = 'script'") == [(1,)]
+
+
+def test_killed_during_write_script_resumes_without_redoing_earlier_steps(tmp_path: Path) -> None:
+    replies = answers()
+    replies["write_script"] = [{"reply": replies["write_script"][0], "delay_seconds": 60},
+                               replies["write_script"][0]]
+    project = make_project(tmp_path / "p", replies)
+    run = subprocess.Popen([str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not calls(project, "write_script"):
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.1)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+
+    status = wr("status", "--dir", str(project))
+    assert "stopped before write_script" in status.stdout
+    result = wr("resume", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "shots approved" in result.stdout
+    tasks = [c["task"] for c in calls(project)]
+    assert tasks.count("develop_series") == 1
+    assert tasks.count("outline_episode") == 1
+    assert tasks.count("write_script") == 2
+    assert rows(project, "select kind, revision from drafts where kind in ('bible', 'outline')"
+                         " order by id") == [("bible", 1), ("outline", 1)]
