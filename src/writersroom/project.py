@@ -58,16 +58,15 @@ class Project:
         self.path = path
         if not (path / CONFIG_FILE).exists() and not (path / DATABASE_FILE).exists():
             raise InputError(f"{path} is not a writersroom project: start one with `writersroom new`")
+        given = parse_overrides(model_overrides or [])
+        config = load_config(path).with_models(given)  # bad names fail before anything is written
         self.db = open_database(path / DATABASE_FILE)
         self.memory = Memory(self.db)
         # A run keeps the models it was started or last continued with.
         series = self.memory.series()
         row = self.memory.episode(series["current_episode"]) if series else None
-        self.overrides = {
-            **(json.loads(row["models"]) if row and row["models"] else {}),
-            **parse_overrides(model_overrides or []),
-        }
-        self.config = load_config(path).with_models(self.overrides)
+        self.overrides = {**(json.loads(row["models"]) if row and row["models"] else {}), **given}
+        self.config = config.with_models(self.overrides)
         self.saver = SqliteSaver(
             sqlite3.connect(path / DATABASE_FILE, check_same_thread=False, timeout=30)
         )
@@ -83,6 +82,7 @@ class Project:
             text = Premise(text=premise).text
         except ValidationError as exc:
             raise InputError(summarize(exc, limit=1).removeprefix("text: ")) from None
+        load_config(path).with_models(parse_overrides(kwargs.get("model_overrides") or []))
         if (path / DATABASE_FILE).exists():
             raise InputError(
                 f"{path} already holds a series: use `writersroom next-episode` there, "
