@@ -26,4 +26,4 @@ def revision_request(notes: str, previous: BaseModel | None) -> str:
 def earlier(summaries: list[dict]) -> str:
     if not summaries:
         return "(this is the first episode)"
-    return "\n".join(f"Episode {s['number']} \"{s['title']}\": {s['summary']}" for s in summaries)
+    return "\n".join(f'Episode {s["number"]} "{s["title"]}": {s["summary"]}' for s in summaries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from writersroom.agents._drafts import dump, earlier
+
 from writersroom.room import Room
 from writersroom.schemas import ContinuityReport, Script, SeriesBible
 
@@ -25,6 +26,11 @@ def check_continuity(
                 )
 
     return room.ask(
-        AGENT, "check_continuity", ContinuityReport, check,
-        bible=dump(bible), earlier=earlier(summaries), script=dump(script),
+        AGENT,
+        "check_continuity",
+        ContinuityReport,
+        check,
+        bible=dump(bible),
+        earlier=earlier(summaries),
+        script=dump(script),
     )

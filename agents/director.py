@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from writersroom.answers import with_choices
 from writersroom.prompting import compact
 from writersroom.room import Room
 from writersroom.schemas import Script, SeriesBible, ShotList
@@ -11,19 +12,33 @@ AGENT = "director"
 
 def numbered(script: Script) -> str:
     """The script with each scene's dialogue lines numbered from 1, as shots refer to them."""
-    return compact([
-        {"scene": s.number, "heading": s.heading, "action": s.action,
-         "lines": {str(i): f"{line.speaker}: {line.text}" for i, line in enumerate(s.lines, 1)}}
-        for s in script.scenes
-    ])
+    return compact(
+        [
+            {
+                "scene": s.number,
+                "heading": s.heading,
+                "action": s.action,
+                "lines": {
+                    str(i): f"{line.speaker}: {line.text}" for i, line in enumerate(s.lines, 1)
+                },
+            }
+            for s in script.scenes
+        ]
+    )
 
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
     def check(shots: ShotList) -> None:
         shots.check_against(script, bible)
 
+    cast = [c.name for c in bible.characters]
     return room.ask(
-        AGENT, "plan_shots", ShotList, check,
+        AGENT,
+        "plan_shots",
+        ShotList,
+        check,
+        json_schema=with_choices(ShotList.model_json_schema(), "Shot", "characters", cast),
         cast=compact([{"name": c.name, "look": c.look} for c in bible.characters]),
-        script=numbered(script), runtime=str(runtime),
+        script=numbered(script),
+        runtime=str(runtime),
     )

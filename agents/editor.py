@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from writersroom.agents._drafts import dump
+
 from writersroom.room import Room
 from writersroom.schemas import ContinuityReport, Critique, EpisodeOutline, Script
 
@@ -13,6 +14,10 @@ def review_script(
     room: Room, outline: EpisodeOutline, script: Script, continuity: ContinuityReport
 ) -> Critique:
     return room.ask(
-        AGENT, "review_script", Critique,
-        outline=dump(outline), script=dump(script), continuity=dump(continuity),
+        AGENT,
+        "review_script",
+        Critique,
+        outline=dump(outline),
+        script=dump(script),
+        continuity=dump(continuity),
     )

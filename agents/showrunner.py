@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from writersroom.agents._drafts import dump, earlier, revision_request
+
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, SeriesBible
 
@@ -15,8 +16,12 @@ def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
     return room.ask(
-        AGENT, "develop_series", SeriesBible,
-        premise=premise, episodes=str(SEASON_EPISODES), revision=revision_request(notes, previous),
+        AGENT,
+        "develop_series",
+        SeriesBible,
+        premise=premise,
+        episodes=str(SEASON_EPISODES),
+        revision=revision_request(notes, previous),
     )
 
 
@@ -35,7 +40,14 @@ def outline_episode(
             raise ValueError(f"this is the outline of episode {number}, not {outline.number}")
 
     return room.ask(
-        AGENT, "outline_episode", EpisodeOutline, check,
-        bible=dump(bible), earlier=earlier(summaries), number=str(number), logline=logline,
-        runtime=str(TARGET_RUNTIME_SECONDS), revision=revision_request(notes, previous),
+        AGENT,
+        "outline_episode",
+        EpisodeOutline,
+        check,
+        bible=dump(bible),
+        earlier=earlier(summaries),
+        number=str(number),
+        logline=logline,
+        runtime=str(TARGET_RUNTIME_SECONDS),
+        revision=revision_request(notes, previous),
     )

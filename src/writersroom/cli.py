@@ -18,11 +18,13 @@ from rich.table import Table
 
 from writersroom import display
 from writersroom.answers import Usage
-from writersroom.errors import InputError, WritersroomError
+from writersroom.errors import InputError, ModelError, WritersroomError
 from writersroom.project import Project
 from writersroom.schemas import Decision
 
-app = typer.Typer(help="A writers' room of AI agents for vertical short dramas.", no_args_is_help=True)
+app = typer.Typer(
+    help="A writers' room of AI agents for vertical short dramas.", no_args_is_help=True
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -37,11 +39,19 @@ Auto = Annotated[bool, typer.Option("--auto", help="Approve every checkpoint (ba
 def progress(agent: str, task: str, usage: Usage | None) -> None:
     if usage is None:
         err.print(f"[cyan]→[/] {agent}: {task}…", highlight=False)
+    elif usage.problem:
+        err.print(
+            f"  [yellow]↻[/] {agent} answer rejected, asking again: ",
+            usage.problem,
+            highlight=False,
+            markup=False,
+        )
     else:
         err.print(
             f"  [green]✓[/] {agent} · {usage.model} · {usage.input_tokens} in / "
             f"{usage.output_tokens} out tokens · {usage.seconds:.1f} s",
-            highlight=False, markup=True,
+            highlight=False,
+            markup=True,
         )
 
 
@@ -55,9 +65,14 @@ def opened(
         if premise is None:
             project = Project(path.resolve(), models, report=progress)
         else:
-            project = Project.create(path.resolve(), premise, model_overrides=models,
-                                     report=progress)
+            project = Project.create(
+                path.resolve(), premise, model_overrides=models, report=progress
+            )
         yield project
+    except ModelError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print("The run stopped before that step; `writersroom resume` tries it again.")
+        raise typer.Exit(1) from None
     except WritersroomError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -82,7 +97,7 @@ def report_status(project: Project) -> None:
             f"Episode {episode} waits for you at [bold]{waiting.checkpoint}[/] "
             f"({waiting.kind}, revision {waiting.revision}).\n"
             f"  Read it: writersroom show {waiting.kind}\n"
-            "  Then: writersroom approve | revise --notes \"...\" | edit"
+            '  Then: writersroom approve | revise --notes "..." | edit'
         )
     elif project.next_nodes(episode):
         nodes = ", ".join(project.next_nodes(episode))
@@ -116,7 +131,9 @@ def status(directory: Dir = Path(".")) -> None:
 def show(
     kind: Annotated[str, typer.Argument(help="bible, outline, script or shots")],
     directory: Dir = Path("."),
-    revision: Annotated[int | None, typer.Option(help="A revision number; default the latest.")] = None,
+    revision: Annotated[
+        int | None, typer.Option(help="A revision number; default the latest.")
+    ] = None,
     episode: Annotated[int | None, typer.Option(help="Default the current episode.")] = None,
 ) -> None:
     """Show a draft formatted for reading."""
@@ -128,7 +145,8 @@ def show(
         if row is None:
             known = project.memory.revisions(number, kind)
             raise InputError(
-                f"no {kind} revision {revision} (revisions: {known})" if revision and known
+                f"no {kind} revision {revision} (revisions: {known})"
+                if revision and known
                 else f"no {kind} has been written yet"
             )
         out.print(f"{kind} revision {row['revision']} by {row['agent']} ({row['model']})")
@@ -166,7 +184,9 @@ def revise(
 def edit(
     directory: Dir = Path("."),
     model: Models = None,
-    file: Annotated[Path | None, typer.Option(help="Take the edited draft (JSON) from a file.")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Take the edited draft (JSON) from a file.")
+    ] = None,
 ) -> None:
     """Edit the waiting draft (in $EDITOR, as JSON); it is validated before the run goes on."""
     with opened(directory, model) as project:
@@ -207,15 +227,24 @@ def episodes(directory: Dir = Path(".")) -> None:
         for column in ("Ep", "Title", "Status", "Summary"):
             table.add_column(column)
         for row in project.memory.episodes():
-            display._row(table, str(row["number"]), row["title"] or "", row["status"] or "",
-                         row["summary"] or "")
+            display._row(
+                table,
+                str(row["number"]),
+                row["title"] or "",
+                row["status"] or "",
+                row["summary"] or "",
+            )
         out.print(table)
         usage = Table(title="Tokens per agent")
         for column in ("Agent", "Model", "Calls", "In", "Out", "Seconds"):
             usage.add_column(column)
         for row in project.memory.usage_by_agent():
-            usage.add_row(*(str(row[k]) for k in
-                            ("agent", "model", "calls", "input_tokens", "output_tokens", "seconds")))
+            usage.add_row(
+                *(
+                    str(row[k])
+                    for k in ("agent", "model", "calls", "input_tokens", "output_tokens", "seconds")
+                )
+            )
         out.print(usage)
 
 

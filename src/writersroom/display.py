@@ -20,15 +20,24 @@ def bible(d: dict[str, Any]) -> RenderableType:
     for column in ("Name", "Role", "Age", "Look", "Voice", "Arc", "Secrets"):
         cast.add_column(column)
     for c in d["characters"]:
-        _row(cast, c["name"], c["role"], str(c["age"]), c["look"], c["voice"], c["arc"],
-                     "\n".join(c.get("secrets", [])))
+        _row(
+            cast,
+            c["name"],
+            c["role"],
+            str(c["age"]),
+            c["look"],
+            c["voice"],
+            c["arc"],
+            "\n".join(c.get("secrets", [])),
+        )
     arc = Table(title="Season arc", expand=True)
     arc.add_column("Ep", justify="right")
     arc.add_column("Logline")
     for e in d["season_arc"]:
         _row(arc, str(e["number"]), e["logline"])
-    head = Text.assemble((d["title"], "bold"), f"  ({d['genre']}; {d['tone']})\n",
-                         d["logline"], "\n\n", d["world"])
+    head = Text.assemble(
+        (d["title"], "bold"), f"  ({d['genre']}; {d['tone']})\n", d["logline"], "\n\n", d["world"]
+    )
     return Group(Panel(head, title="Series bible"), cast, arc)
 
 
@@ -64,9 +73,17 @@ def shots(d: dict[str, Any]) -> RenderableType:
     for column in ("#", "Scene", "Framing", "Camera", "Secs", "Characters", "Lines", "Visual"):
         table.add_column(column)
     for s in d["shots"]:
-        _row(table, str(s["number"]), str(s["scene"]), s["framing"], s["camera"],
-                      f"{s['duration_seconds']:g}", ", ".join(s["characters"]),
-                      ", ".join(map(str, s["lines"])), s["visual_prompt"])
+        _row(
+            table,
+            str(s["number"]),
+            str(s["scene"]),
+            s["framing"],
+            s["camera"],
+            f"{s['duration_seconds']:g}",
+            ", ".join(s["characters"]),
+            ", ".join(map(str, s["lines"])),
+            s["visual_prompt"],
+        )
     total = sum(s["duration_seconds"] for s in d["shots"])
     table.caption = f"{len(d['shots'])} shots, {total:g} s"
     return table

@@ -20,7 +20,6 @@ from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
 from writersroom.room import Room
 from writersroom.schemas import (
     ContinuityReport,
-    Critique,
     Decision,
     EpisodeOutline,
     Script,
@@ -52,9 +51,7 @@ def _previous(state: RoomState, key: str, schema: type) -> Any:
 
 
 # drafting nodes -------------------------------------------------------------
-def develop_series(
-    state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["approve_bible"]]:
+def develop_series(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["approve_bible"]]:
     room = runtime.context
     bible = showrunner.develop_series(
         room, state["premise"], state.get("notes", ""), _previous(state, "bible", SeriesBible)
@@ -71,8 +68,11 @@ def outline_episode(
 ) -> Command[Literal["approve_outline"]]:
     room = runtime.context
     outline = showrunner.outline_episode(
-        room, SeriesBible.model_validate(state["bible"]), state["episode"],
-        room.memory.summaries(before=state["episode"]), state.get("notes", ""),
+        room,
+        SeriesBible.model_validate(state["bible"]),
+        state["episode"],
+        room.memory.summaries(before=state["episode"]),
+        state.get("notes", ""),
         _previous(state, "outline", EpisodeOutline),
     )
     content = outline.model_dump(mode="json")
@@ -82,13 +82,13 @@ def outline_episode(
     )
 
 
-def write_script(
-    state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["check_continuity"]]:
+def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["check_continuity"]]:
     room = runtime.context
     script = screenwriter.write_script(
-        room, SeriesBible.model_validate(state["bible"]),
-        EpisodeOutline.model_validate(state["outline"]), state.get("notes", ""),
+        room,
+        SeriesBible.model_validate(state["bible"]),
+        EpisodeOutline.model_validate(state["outline"]),
+        state.get("notes", ""),
         _previous(state, "script", Script),
     )
     content = script.model_dump(mode="json")
@@ -98,12 +98,12 @@ def write_script(
     )
 
 
-def check_continuity(
-    state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["review_script"]]:
+def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
     room = runtime.context
     report = continuity.check_continuity(
-        room, SeriesBible.model_validate(state["bible"]), Script.model_validate(state["script"]),
+        room,
+        SeriesBible.model_validate(state["bible"]),
+        Script.model_validate(state["script"]),
         room.memory.summaries(before=state["episode"]),
     )
     content = report.model_dump(mode="json")
@@ -117,14 +117,18 @@ def review_script(
     room = runtime.context
     report = ContinuityReport.model_validate(state["continuity"])
     critique = editor.review_script(
-        room, EpisodeOutline.model_validate(state["outline"]),
-        Script.model_validate(state["script"]), report,
+        room,
+        EpisodeOutline.model_validate(state["outline"]),
+        Script.model_validate(state["script"]),
+        report,
     )
     content = critique.model_dump(mode="json")
     revisions = _save(room, state, "critique", content, editor.AGENT)
     update: dict[str, Any] = {"critique": content, "revisions": revisions}
     rounds = state.get("review_round", 0)
-    if (critique.verdict == "revise" or report.errors()) and rounds < room.config.room.review_rounds:
+    if (
+        critique.verdict == "revise" or report.errors()
+    ) and rounds < room.config.room.review_rounds:
         notes = [f"Editor: {note}" for note in critique.notes]
         notes += [
             f"Continuity (scene {i.scene}{f', line {i.line}' if i.line else ''}): {i.description}"
@@ -139,7 +143,9 @@ def plan_shots(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["app
     room = runtime.context
     outline = EpisodeOutline.model_validate(state["outline"])
     shots = director.plan_shots(
-        room, SeriesBible.model_validate(state["bible"]), Script.model_validate(state["script"]),
+        room,
+        SeriesBible.model_validate(state["bible"]),
+        Script.model_validate(state["script"]),
         outline.target_runtime_seconds,
     )
     content = shots.model_dump(mode="json")
@@ -158,7 +164,10 @@ def _decide(state: RoomState, room: Room, checkpoint: str) -> tuple[Decision, di
     revision = state.get("revisions", {}).get(kind, 0)
     if checkpoint in room.stops:
         payload = Checkpoint(
-            checkpoint=checkpoint, episode=state["episode"], kind=kind, revision=revision,
+            checkpoint=checkpoint,
+            episode=state["episode"],
+            kind=kind,
+            revision=revision,
             draft=state[kind],  # type: ignore[literal-required]
         )
         if kind == "script":
@@ -222,7 +231,9 @@ def approve_shots(
     outline = EpisodeOutline.model_validate(state["outline"])
     summary = f"{outline.hook} {outline.reversal} It ends: {outline.cliffhanger}"
     room.memory.upsert_episode(
-        state["episode"], shots=update.get("shots", state["shots"]), summary=summary,
+        state["episode"],
+        shots=update.get("shots", state["shots"]),
+        summary=summary,
         status="shots approved",
     )
     return Command(goto=END, update=update)
@@ -235,8 +246,16 @@ def start(state: RoomInput) -> Literal["develop_series", "outline_episode"]:
 
 
 NODES = (
-    develop_series, approve_bible, outline_episode, approve_outline, write_script,
-    check_continuity, review_script, approve_script, plan_shots, approve_shots,
+    develop_series,
+    approve_bible,
+    outline_episode,
+    approve_outline,
+    write_script,
+    check_continuity,
+    review_script,
+    approve_script,
+    plan_shots,
+    approve_shots,
 )
 
 

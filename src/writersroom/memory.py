@@ -28,35 +28,83 @@ def migration(fn: Migration) -> Migration:
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     db["series"].create(
-        {"id": int, "premise": str, "title": str, "bible": str, "current_episode": int,
-         "created_at": str},
+        {
+            "id": int,
+            "premise": str,
+            "title": str,
+            "bible": str,
+            "current_episode": int,
+            "created_at": str,
+        },
         pk="id",
     )
     db["characters"].create(
-        {"name": str, "role": str, "age": int, "look": str, "voice": str, "arc": str,
-         "secrets": str},
+        {
+            "name": str,
+            "role": str,
+            "age": int,
+            "look": str,
+            "voice": str,
+            "arc": str,
+            "secrets": str,
+        },
         pk="name",
     )
     db["episodes"].create(
-        {"number": int, "title": str, "status": str, "auto": int, "models": str, "outline": str,
-         "script": str, "shots": str, "summary": str, "updated_at": str},
+        {
+            "number": int,
+            "title": str,
+            "status": str,
+            "auto": int,
+            "models": str,
+            "outline": str,
+            "script": str,
+            "shots": str,
+            "summary": str,
+            "updated_at": str,
+        },
         pk="number",
     )
     db["drafts"].create(
-        {"id": int, "episode": int, "kind": str, "revision": int, "content": str,
-         "agent": str, "model": str, "created_at": str},
+        {
+            "id": int,
+            "episode": int,
+            "kind": str,
+            "revision": int,
+            "content": str,
+            "agent": str,
+            "model": str,
+            "created_at": str,
+        },
         pk="id",
     )
     db["drafts"].create_index(["episode", "kind", "revision"], unique=True)
     db["decisions"].create(
-        {"id": int, "episode": int, "checkpoint": str, "revision": int, "action": str,
-         "notes": str, "by": str, "created_at": str},
+        {
+            "id": int,
+            "episode": int,
+            "checkpoint": str,
+            "revision": int,
+            "action": str,
+            "notes": str,
+            "by": str,
+            "created_at": str,
+        },
         pk="id",
     )
     db["decisions"].create_index(["episode", "checkpoint", "revision"], unique=True)
     db["usage"].create(
-        {"id": int, "episode": int, "agent": str, "model": str, "task": str,
-         "input_tokens": int, "output_tokens": int, "seconds": float, "created_at": str},
+        {
+            "id": int,
+            "episode": int,
+            "agent": str,
+            "model": str,
+            "task": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "seconds": float,
+            "created_at": str,
+        },
         pk="id",
     )
 
@@ -98,8 +146,14 @@ class Memory:
     def start_series(self, premise: str) -> None:
         with self.db.conn:
             self.db["series"].insert(
-                {"id": 1, "premise": premise, "title": None, "bible": None,
-                 "current_episode": 1, "created_at": _now()},
+                {
+                    "id": 1,
+                    "premise": premise,
+                    "title": None,
+                    "bible": None,
+                    "current_episode": 1,
+                    "created_at": _now(),
+                },
             )
 
     def series(self) -> dict[str, Any] | None:
@@ -147,14 +201,25 @@ class Memory:
 
     # drafts and decisions ---------------------------------------------------
     def save_draft(
-        self, episode: int, kind: str, revision: int, content: dict[str, Any], agent: str,
+        self,
+        episode: int,
+        kind: str,
+        revision: int,
+        content: dict[str, Any],
+        agent: str,
         model: str,
     ) -> None:
         with self.db.conn:
             self.db["drafts"].upsert(
-                {"episode": episode, "kind": kind, "revision": revision,
-                 "content": json.dumps(content, ensure_ascii=False), "agent": agent,
-                 "model": model, "created_at": _now()},
+                {
+                    "episode": episode,
+                    "kind": kind,
+                    "revision": revision,
+                    "content": json.dumps(content, ensure_ascii=False),
+                    "agent": agent,
+                    "model": model,
+                    "created_at": _now(),
+                },
                 pk=("episode", "kind", "revision"),
             )
 
@@ -162,9 +227,7 @@ class Memory:
         where, args = "episode = ? and kind = ?", [episode, kind]
         if revision is not None:
             where, args = where + " and revision = ?", [*args, revision]
-        rows = list(
-            self.db["drafts"].rows_where(where, args, order_by="revision desc", limit=1)
-        )
+        rows = list(self.db["drafts"].rows_where(where, args, order_by="revision desc", limit=1))
         return {**rows[0], "content": json.loads(rows[0]["content"])} if rows else None
 
     def revisions(self, episode: int, kind: str) -> list[int]:
@@ -180,8 +243,15 @@ class Memory:
     ) -> None:
         with self.db.conn:
             self.db["decisions"].upsert(
-                {"episode": episode, "checkpoint": checkpoint, "revision": revision,
-                 "action": action, "notes": notes, "by": by, "created_at": _now()},
+                {
+                    "episode": episode,
+                    "checkpoint": checkpoint,
+                    "revision": revision,
+                    "action": action,
+                    "notes": notes,
+                    "by": by,
+                    "created_at": _now(),
+                },
                 pk=("episode", "checkpoint", "revision"),
             )
 
@@ -192,14 +262,27 @@ class Memory:
 
     # usage ------------------------------------------------------------------
     def record_usage(
-        self, episode: int, agent: str, model: str, task: str, input_tokens: int,
-        output_tokens: int, seconds: float,
+        self,
+        episode: int,
+        agent: str,
+        model: str,
+        task: str,
+        input_tokens: int,
+        output_tokens: int,
+        seconds: float,
     ) -> None:
         with self.db.conn:
             self.db["usage"].insert(
-                {"episode": episode, "agent": agent, "model": model, "task": task,
-                 "input_tokens": input_tokens, "output_tokens": output_tokens,
-                 "seconds": round(seconds, 3), "created_at": _now()},
+                {
+                    "episode": episode,
+                    "agent": agent,
+                    "model": model,
+                    "task": task,
+                    "input_tokens": input_tokens,
+                    "output_tokens": output_tokens,
+                    "seconds": round(seconds, 3),
+                    "created_at": _now(),
+                },
             )
 
     def usage_by_agent(self) -> list[dict[str, Any]]:

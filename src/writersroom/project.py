@@ -52,12 +52,16 @@ class Project:
     """Opens (and on `create`, makes) a project folder."""
 
     def __init__(
-        self, path: Path, model_overrides: list[str] | None = None,
+        self,
+        path: Path,
+        model_overrides: list[str] | None = None,
         report: Reporter | None = None,
     ) -> None:
         self.path = path
         if not (path / CONFIG_FILE).exists() and not (path / DATABASE_FILE).exists():
-            raise InputError(f"{path} is not a writersroom project: start one with `writersroom new`")
+            raise InputError(
+                f"{path} is not a writersroom project: start one with `writersroom new`"
+            )
         given = parse_overrides(model_overrides or [])
         config = load_config(path).with_models(given)  # bad names fail before anything is written
         self.db = open_database(path / DATABASE_FILE)
@@ -130,9 +134,7 @@ class Project:
         current = self.current_episode()
         row = self.memory.episode(current)
         if row is None or row["status"] != "shots approved":
-            raise InputError(
-                f"episode {current} is not finished yet: see `writersroom status`"
-            )
+            raise InputError(f"episode {current} is not finished yet: see `writersroom status`")
         bible = self.memory.bible()
         number = current + 1
         self.memory.upsert_episode(number, status="in progress", auto=int(auto))
@@ -147,7 +149,9 @@ class Project:
         for task in snapshot.tasks:
             for waiting in task.interrupts:
                 value = waiting.value
-                return Pending(value["checkpoint"], episode, value["kind"], value["revision"], value)
+                return Pending(
+                    value["checkpoint"], episode, value["kind"], value["revision"], value
+                )
         return None
 
     def state(self, episode: int | None = None) -> dict[str, Any]:

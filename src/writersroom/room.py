@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,21 +43,37 @@ class Room:
         task: str,
         schema: type[T],
         check: Callable[[T], None] | None = None,
+        json_schema: dict[str, Any] | None = None,
         **values: str,
     ) -> T:
-        """Ask `agent` to do `task` with the prompt of the same name; record its usage."""
+        """Ask `agent` to do `task` with the prompt of the same name; record its usage.
+
+        `json_schema` narrows the schema the model writes to (see `answers.with_choices`).
+        """
         self.report(agent, task, None)
         model = self.models.for_agent(agent)
 
         def on_usage(usage: answers.Usage) -> None:
             self.memory.record_usage(
-                self.episode, usage.agent, usage.model, usage.task, usage.input_tokens,
-                usage.output_tokens, usage.seconds,
+                self.episode,
+                usage.agent,
+                usage.model,
+                usage.task,
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.seconds,
             )
             self.report(agent, task, usage)
 
+        json_schema = json_schema or schema.model_json_schema()
         return answers.ask(
-            model, schema, render(task, schema.model_json_schema(), **values),
-            agent=agent, task=task, attempts=self.config.room.answer_attempts,
-            on_usage=on_usage, check=check,
+            model,
+            schema,
+            render(task, json_schema, **values),
+            agent=agent,
+            task=task,
+            attempts=self.config.room.answer_attempts,
+            on_usage=on_usage,
+            check=check,
+            json_schema=json_schema,
         )

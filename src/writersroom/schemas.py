@@ -149,7 +149,8 @@ class Script(BaseModel):
             )
 
 
-Score = Annotated[int, Field(ge=1, le=5)]
+# An enum rather than a range: a grammar-constrained model can only write one of these.
+Score = Literal[1, 2, 3, 4, 5]
 
 
 class RubricScores(BaseModel):
@@ -178,14 +179,24 @@ class Critique(BaseModel):
 
 class ContinuityIssue(BaseModel):
     kind: Literal[
-        "unknown_speaker", "name_drift", "dead_character", "location", "timeline",
-        "prop", "knowledge", "relationship", "appearance", "other",
+        "unknown_speaker",
+        "name_drift",
+        "dead_character",
+        "location",
+        "timeline",
+        "prop",
+        "knowledge",
+        "relationship",
+        "appearance",
+        "other",
     ]
     severity: Literal["error", "warning"]
     scene: int = Field(ge=1)
     line: int | None = Field(default=None, ge=1, description="1-based dialogue line in the scene")
     description: Text
-    evidence: str = Field(default="", max_length=600, description="the contradicted fact and its source")
+    evidence: str = Field(
+        default="", max_length=600, description="the contradicted fact and its source"
+    )
 
 
 class ContinuityReport(BaseModel):
@@ -206,7 +217,8 @@ class Shot(BaseModel):
     visual_prompt: Text
     characters: list[Name] = Field(default_factory=list, max_length=6)
     lines: list[int] = Field(
-        default_factory=list, max_length=10,
+        default_factory=list,
+        max_length=10,
         description="1-based indexes of the scene's dialogue lines spoken in this shot",
     )
 
@@ -223,7 +235,9 @@ class ShotList(BaseModel):
         for shot in self.shots:
             scene = scenes.get(shot.scene)
             if scene is None:
-                problems.append(f"shot {shot.number} is in scene {shot.scene}, which the script lacks")
+                problems.append(
+                    f"shot {shot.number} is in scene {shot.scene}, which the script lacks"
+                )
                 continue
             problems += [
                 f"shot {shot.number} refers to line {n} of scene {shot.scene}, which has "

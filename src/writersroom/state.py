@@ -6,7 +6,7 @@ from typing import Any, NotRequired, TypedDict
 
 
 class RoomInput(TypedDict):
-    """What starts an episode: the premise and the episode number; later episodes bring the bible."""
+    """What starts an episode: premise and number; a later episode brings the approved bible."""
 
     premise: str
     episode: int

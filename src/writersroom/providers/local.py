@@ -8,6 +8,7 @@ any other GGUF file. JSON answers are constrained by the schema's grammar.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import threading
@@ -67,15 +68,23 @@ def embedded_parts(model: EmbeddedModel) -> list[Path]:
 def assemble(parts: list[Path], target: Path, sha256: str, size: int) -> Path:
     """Concatenate `parts` into `target`, verifying size and SHA-256; never leave a bad file."""
     stamp = target.with_suffix(".sha256")
-    if target.exists() and target.stat().st_size == size and stamp.exists() \
-            and stamp.read_text().strip() == sha256:
+    if (
+        target.exists()
+        and target.stat().st_size == size
+        and stamp.exists()
+        and stamp.read_text().strip() == sha256
+    ):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     digest = hashlib.sha256()
     total = sum(p.stat().st_size for p in parts)
-    columns = (TextColumn("assembling {task.description}"), BarColumn(), DownloadColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("assembling {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, transient=True) as progress, partial.open("wb") as out:
         task = progress.add_task(target.name, total=total)
         for part in parts:
@@ -112,6 +121,14 @@ def model_path(model: str, project: Path) -> Path:
 
 _LOADED: dict[tuple[str, int], Any] = {}
 _LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free the models while llama.cpp's bindings still exist (not at interpreter teardown)."""
+    for llama in _LOADED.values():
+        llama.close()
+    _LOADED.clear()
 
 
 def load_llama(path: Path, context_tokens: int) -> Any:
@@ -152,8 +169,11 @@ class ChatLlamaCpp(BaseChatModel):
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens)
             out = llama.create_chat_completion(
-                messages=chat, response_format=response_format, max_tokens=self.max_tokens,
-                temperature=self.temperature, stop=stop,
+                messages=chat,
+                response_format=response_format,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stop=stop,
             )
         usage = out["usage"]
         message = AIMessage(

@@ -62,13 +62,20 @@ class ScriptedChatModel(BaseChatModel):
         with self.call_log.open("a", encoding="utf-8") as log:
             log.write(
                 json.dumps(
-                    {"task": task, "agent": metadata.get("agent", ""),
-                     "messages": [{"role": m.type, "content": m.content} for m in messages]},
+                    {
+                        "task": task,
+                        "agent": metadata.get("agent", ""),
+                        "messages": [{"role": m.type, "content": m.content} for m in messages],
+                    },
                     ensure_ascii=False,
                 )
                 + "\n"
             )
-        if isinstance(entry, dict) and "reply" in entry and set(entry) <= {"reply", "delay_seconds"}:
+        if (
+            isinstance(entry, dict)
+            and "reply" in entry
+            and set(entry) <= {"reply", "delay_seconds"}
+        ):
             time.sleep(float(entry.get("delay_seconds", 0)))
             entry = entry["reply"]
         text = entry if isinstance(entry, str) else json.dumps(entry, ensure_ascii=False)

@@ -1,0 +1,95 @@
+"""Structured answers: repair, validation, re-asking with the error, and failing loudly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import calls
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel
+
+from writersroom.answers import InvalidAnswer, ask, parse, with_choices
+from writersroom.config import ProviderConfig
+from writersroom.errors import ModelError
+from writersroom.providers import scripted
+from writersroom.schemas import Script
+
+
+class Verdict(BaseModel):
+    verdict: str
+    score: int
+
+
+def test_parse_repairs_fences_and_prose() -> None:
+    text = 'Sure! Here it is:\n```json\n{"verdict": "approve", "score": 4}\n```\nEnjoy.'
+    assert parse(text, Verdict) == Verdict(verdict="approve", score=4)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("no json here", "the answer is not a JSON object"),
+        ('{"verdict": "approve", "score": 4', "the answer is not a JSON object"),
+        ('{"verdict": "approve", score: 4}', "the answer is not valid JSON"),
+        ('{"verdict": "approve"}', "does not match Verdict: score: Field required"),
+    ],
+)
+def test_parse_names_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(InvalidAnswer, match=problem):
+        parse(text, Verdict)
+
+
+def _model(tmp_path: Path, replies: list) -> scripted.AgentModel:
+    (tmp_path / "answers.json").write_text(json.dumps({"judge": replies}))
+    return scripted.build("answers.json", ProviderConfig(kind="scripted"), tmp_path)
+
+
+def test_an_invalid_answer_is_asked_again_with_the_error(tmp_path: Path) -> None:
+    model = _model(
+        tmp_path, ["not json at all", {"verdict": "approve"}, {"verdict": "approve", "score": 5}]
+    )
+    seen = []
+    answer = ask(
+        model,
+        Verdict,
+        [SystemMessage("judge"), HumanMessage("the draft")],
+        agent="editor",
+        task="judge",
+        attempts=3,
+        on_usage=seen.append,
+    )
+    assert answer == Verdict(verdict="approve", score=5)
+    assert [u.problem != "" for u in seen] == [True, True, False]
+    third = calls(tmp_path, "judge")[2]["messages"]
+    assert [m["role"] for m in third] == ["system", "human", "ai", "human", "ai", "human"]
+    assert "score: Field required" in third[-1]["content"]
+
+
+def test_a_model_that_never_answers_well_fails_naming_agent_and_model(tmp_path: Path) -> None:
+    model = _model(tmp_path, ["nope"])
+    with pytest.raises(ModelError) as err:
+        ask(
+            model,
+            Verdict,
+            [HumanMessage("judge")],
+            agent="editor",
+            task="judge",
+            attempts=2,
+            on_usage=lambda _: None,
+        )
+    assert str(err.value) == (
+        "editor (scripted:answers.json): no valid Verdict in 2 attempts; "
+        "last: the answer is not a JSON object: 'nope'"
+    )
+    assert len(calls(tmp_path, "judge")) == 2
+
+
+def test_with_choices_narrows_a_field_for_constrained_decoding() -> None:
+    schema = with_choices(Script.model_json_schema(), "Line", "speaker", ["Lin Mei", "Lin Yue"])
+    assert schema["$defs"]["Line"]["properties"]["speaker"] == {
+        "type": "string",
+        "enum": ["Lin Mei", "Lin Yue"],
+    }
+    assert "enum" not in Script.model_json_schema()["$defs"]["Line"]["properties"]["speaker"]

@@ -1,0 +1,86 @@
+"""The local provider: a real llama.cpp model, and the embedded model's assembly from parts."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import smollm2
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from writersroom import answers
+from writersroom.config import ProviderConfig
+from writersroom.errors import ConfigError
+from writersroom.providers import local
+from writersroom.schemas import Critique
+
+
+class Logline(BaseModel):
+    title: str = Field(max_length=40)
+    logline: str = Field(max_length=120)
+
+
+def test_llama_cpp_answers_in_the_schema(tmp_path: Path) -> None:
+    model = local.build(
+        str(smollm2()), ProviderConfig(kind="local", context_tokens=2048, max_tokens=400), tmp_path
+    )
+    seen: list[answers.Usage] = []
+    critique = answers.ask(
+        model,
+        Critique,
+        [
+            SystemMessage("Review the script. Answer in JSON: scores 1-5, notes, verdict."),
+            HumanMessage("Script: MEI: You took my name. YUE: I took everything."),
+        ],
+        agent="editor",
+        task="review_script",
+        attempts=3,
+        on_usage=seen.append,
+    )
+    assert isinstance(critique, Critique)
+    assert seen[-1].problem == "" and seen[-1].input_tokens > 10 and seen[-1].output_tokens > 5
+
+
+def test_a_missing_gguf_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="neither an embedded model"):
+        local.build("no-such-model.gguf", ProviderConfig(kind="local"), tmp_path)
+
+
+def _parts(tmp_path: Path, chunks: list[bytes]) -> list[Path]:
+    paths = []
+    for i, chunk in enumerate(chunks, 1):
+        path = tmp_path / f"part{i:02d}.bin"
+        path.write_bytes(chunk)
+        paths.append(path)
+    return paths
+
+
+def test_assemble_concatenates_in_order_and_verifies(tmp_path: Path) -> None:
+    chunks = [b"GGUF" + bytes(range(256)) * 100, b"middle" * 1000, b"end"]
+    whole = b"".join(chunks)
+    target = tmp_path / "cache" / "model.gguf"
+    digest = hashlib.sha256(whole).hexdigest()
+    assert local.assemble(_parts(tmp_path, chunks), target, digest, len(whole)) == target
+    assert target.read_bytes() == whole
+    # a second use trusts the stamp and does not rewrite the file
+    mtime = target.stat().st_mtime_ns
+    local.assemble(_parts(tmp_path, chunks), target, digest, len(whole))
+    assert target.stat().st_mtime_ns == mtime
+
+
+def test_assemble_refuses_a_tampered_part_and_leaves_nothing(tmp_path: Path) -> None:
+    chunks = [b"GGUF" * 1000, b"tail" * 10]
+    digest = hashlib.sha256(b"".join(chunks)).hexdigest()
+    tampered = [chunks[0], b"TAIL" * 10]
+    target = tmp_path / "cache" / "model.gguf"
+    with pytest.raises(ConfigError, match="does not match the official release"):
+        local.assemble(_parts(tmp_path, tampered), target, digest, 4040)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_embedded_model_parts_are_installed_in_order() -> None:
+    parts = local.embedded_parts(local.EMBEDDED["qwen2.5-coder-1.5b"])
+    assert [p.name for p in parts] == [f"part{i:02d}.bin" for i in range(1, 23)]
+    assert sum(p.stat().st_size for p in parts) == local.EMBEDDED["qwen2.5-coder-1.5b"].size

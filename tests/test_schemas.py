@@ -1,0 +1,94 @@
+"""Domain schemas and their cross-checks."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import answers
+from pydantic import ValidationError
+
+from writersroom.schemas import (
+    Critique,
+    Decision,
+    EpisodeOutline,
+    Premise,
+    Script,
+    SeriesBible,
+    ShotList,
+)
+
+
+def bible() -> SeriesBible:
+    return SeriesBible.model_validate(answers()["develop_series"][0])
+
+
+def test_every_speaker_must_be_a_character_of_the_bible() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    script.check_cast(bible())  # the recorded script is consistent
+    script.scenes[1].lines[0].speaker = "Lin Wei"  # a near-miss of Lin Mei
+    with pytest.raises(ValueError, match="speakers not in the bible: Lin Wei"):
+        script.check_cast(bible())
+
+
+def test_speaker_names_match_without_case_or_padding() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    script.scenes[0].lines[0].speaker = "lin yue"
+    script.check_cast(bible())
+
+
+def test_shots_must_point_at_existing_scenes_lines_and_characters() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    shots.check_against(script, bible())
+    assert shots.total_seconds() == 15
+    shots.shots[1].lines = [3]
+    shots.shots[2].characters = ["Grandma Lin"]
+    shots.shots[3].scene = 9
+    with pytest.raises(ValueError) as err:
+        shots.check_against(script, bible())
+    assert str(err.value) == (
+        "shot 2 refers to line 3 of scene 1, which has 2 lines; "
+        "shot 3 shows Grandma Lin, who is not in the bible; "
+        "shot 4 is in scene 9, which the script lacks"
+    )
+
+
+def test_outline_beats_in_order_and_within_the_runtime() -> None:
+    outline = answers()["outline_episode"][0]
+    EpisodeOutline.model_validate(outline)
+    late = {**outline, "beats": [*outline["beats"], {"at_seconds": 95, "description": "late"}]}
+    with pytest.raises(ValidationError, match="after the target runtime of 90 s"):
+        EpisodeOutline.model_validate(late)
+    shuffled = {**outline, "beats": outline["beats"][::-1]}
+    with pytest.raises(ValidationError, match="beats must be in time order"):
+        EpisodeOutline.model_validate(shuffled)
+
+
+def test_bible_needs_distinct_characters() -> None:
+    data = answers()["develop_series"][0]
+    data["characters"][1]["name"] = "LIN MEI"
+    with pytest.raises(ValidationError, match="two characters share a name"):
+        SeriesBible.model_validate(data)
+
+
+def test_critique_scores_and_verdicts() -> None:
+    critique = answers()["review_script"][0]
+    Critique.model_validate(critique)
+    with pytest.raises(ValidationError):
+        Critique.model_validate({**critique, "scores": {**critique["scores"], "hook": 6}})
+    with pytest.raises(ValidationError, match="needs at least one note"):
+        Critique.model_validate({**critique, "verdict": "revise", "notes": []})
+
+
+def test_decisions_need_what_they_act_on() -> None:
+    assert Decision(action="approve").by == "person"
+    with pytest.raises(ValidationError, match="'revise' needs notes"):
+        Decision(action="revise", notes="  ")
+    with pytest.raises(ValidationError, match="'edit' needs the changed draft"):
+        Decision(action="edit")
+
+
+def test_premise_is_trimmed_and_bounded() -> None:
+    assert Premise(text="  A twin returns.  ").text == "A twin returns."
+    assert Premise(text="孪生姐妹争夺家族企业").text == "孪生姐妹争夺家族企业"
+    with pytest.raises(ValidationError, match="control characters"):
+        Premise(text="tab\tinside")
