@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,15 @@ def load_llama(path: Path, context_tokens: int) -> Any:
         ) from None
     key = (str(path), context_tokens)
     if key not in _LOADED:
-        _LOADED[key] = Llama(model_path=str(path), n_ctx=context_tokens, verbose=False, seed=7)
+        threads = os.cpu_count() or 1  # llama.cpp's default is half the cores
+        _LOADED[key] = Llama(
+            model_path=str(path),
+            n_ctx=context_tokens,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+            seed=7,
+        )
     return _LOADED[key]
 
 
