@@ -223,20 +223,22 @@ def approve_script(
 
 def approve_shots(
     state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["plan_shots", "__end__"]]:
+) -> Command[Literal["plan_shots", "remember"]]:
     room = runtime.context
     decision, update = _decide(state, room, "approve_shots")
     if decision.action == "revise":
         return Command(goto="plan_shots", update=update)
+    room.memory.upsert_episode(state["episode"], shots=update.get("shots", state["shots"]))
+    return Command(goto="remember", update=update)
+
+
+def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__end__"]]:
+    """Write what the episode established into series memory and close the episode."""
+    room = runtime.context
     outline = EpisodeOutline.model_validate(state["outline"])
     summary = f"{outline.hook} {outline.reversal} It ends: {outline.cliffhanger}"
-    room.memory.upsert_episode(
-        state["episode"],
-        shots=update.get("shots", state["shots"]),
-        summary=summary,
-        status="shots approved",
-    )
-    return Command(goto=END, update=update)
+    room.memory.upsert_episode(state["episode"], summary=summary, status="shots approved")
+    return Command(goto=END)
 
 
 # wiring -----------------------------------------------------------------------
@@ -256,6 +258,7 @@ NODES = (
     approve_script,
     plan_shots,
     approve_shots,
+    remember,
 )
 
 
