@@ -19,12 +19,14 @@ from rich.table import Table
 from writersroom import display
 from writersroom.answers import Usage
 from writersroom.errors import InputError, ModelError, WritersroomError
+from writersroom.evals.cli import app as eval_app
 from writersroom.project import Project
 from writersroom.schemas import Decision
 
 app = typer.Typer(
     help="A writers' room of AI agents for vertical short dramas.", no_args_is_help=True
 )
+app.add_typer(eval_app, name="eval")
 out = Console()
 err = Console(stderr=True)
 

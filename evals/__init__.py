@@ -1,0 +1,1 @@
+"""Story-quality evals: metrics, judge, calibration against human labels, reports."""

@@ -1,0 +1,81 @@
+"""The tools' argument schemas and the small interfaces their backends implement.
+
+A backend is chosen by configuration (`[production]` in writersroom.toml), never by `if` chains:
+each backend module registers a class under a name. Every call returns a `MediaResult`; the
+cache keys a call by backend name + the request's JSON, so the same call is never paid twice.
+Backends write only to the `out` path they are given, inside the project's render folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+WIDTH, HEIGHT, FPS = 720, 1280, 24
+
+
+class CharacterLook(BaseModel):
+    """How a character is drawn and heard: fixed once per series, kept in series memory."""
+
+    name: str
+    look: str
+    seed: int
+
+
+class VideoRequest(BaseModel):
+    """generate_video: one shot's moving picture, without sound."""
+
+    shot: int = Field(ge=1)
+    visual_prompt: str
+    framing: Literal["wide", "medium", "close-up"]
+    camera: Literal["static", "pan", "push-in"]
+    duration_seconds: float = Field(gt=0, le=30)
+    characters: list[CharacterLook] = Field(default_factory=list)
+    setting: str = ""
+
+
+class VoiceRequest(BaseModel):
+    """synthesize_voice: one dialogue line in the speaking character's voice."""
+
+    shot: int = Field(ge=1)
+    speaker: str
+    voice_id: str
+    text: str
+    language: str = "en"
+
+
+class LipSyncRequest(BaseModel):
+    """lip_sync: animate the speaker's mouth in a shot's video to a voice line."""
+
+    shot: int = Field(ge=1)
+    speaker: str
+    video: str  # a file made by generate_video, relative to the render folder
+    audio: str  # a file made by synthesize_voice, relative to the render folder
+    offset_seconds: float = Field(default=0, ge=0)
+
+
+class MediaResult(BaseModel):
+    path: str  # relative to the render folder
+    duration_seconds: float
+    cost: float = 0.0
+    meta: dict[str, Any] = Field(default_factory=dict)  # e.g. phoneme timings for a voice
+
+
+class VideoBackend(Protocol):
+    name: str
+
+    def generate(self, request: VideoRequest, out: Path) -> MediaResult: ...
+
+
+class VoiceBackend(Protocol):
+    name: str
+
+    def speak(self, request: VoiceRequest, out: Path) -> MediaResult: ...
+
+
+class LipSyncBackend(Protocol):
+    name: str
+
+    def sync(self, request: LipSyncRequest, root: Path, out: Path) -> MediaResult: ...
