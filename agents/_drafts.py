@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel
 
+from writersroom.facts import Ledger, recall
 from writersroom.prompting import compact
+from writersroom.room import Room
 
 
 def dump(model: BaseModel | None) -> str:
@@ -27,3 +31,21 @@ def earlier(summaries: list[dict]) -> str:
     if not summaries:
         return "(this is the first episode)"
     return "\n".join(f'Episode {s["number"]} "{s["title"]}": {s["summary"]}' for s in summaries)
+
+
+def remembered(room: Room, about: str) -> str:
+    """The slice of series memory for this episode's prompt: who `about` names, their latest
+    facts, the open threads and the last cliffhanger, within the configured token budget."""
+    bible = room.memory.bible()
+    if bible is None:
+        return "(no series memory yet)"
+    previous = room.memory.episode(room.episode - 1)
+    outline = json.loads(previous["outline"]) if previous and previous["outline"] else {}
+    return recall(
+        Ledger(room.memory.db),
+        [c["name"] for c in bible["characters"]],
+        room.episode,
+        about,
+        room.config.memory.prompt_tokens,
+        outline.get("cliffhanger", ""),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from writersroom.agents._drafts import remembered
 from writersroom.answers import with_choices
 from writersroom.prompting import compact
 from writersroom.room import Room
@@ -28,11 +29,13 @@ def numbered(script: Script) -> str:
 
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
+    """The shot list; a dialogue line no shot claims goes to the last shot of its scene."""
+
     def check(shots: ShotList) -> None:
         shots.check_against(script, bible)
 
     cast = [c.name for c in bible.characters]
-    return room.ask(
+    shots = room.ask(
         AGENT,
         "plan_shots",
         ShotList,
@@ -40,5 +43,8 @@ def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> 
         json_schema=with_choices(ShotList.model_json_schema(), "Shot", "characters", cast),
         cast=compact([{"name": c.name, "look": c.look} for c in bible.characters]),
         script=numbered(script),
+        memory=remembered(room, numbered(script)),
         runtime=str(runtime),
     )
+    shots.cover_lines(script)
+    return shots

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from writersroom.agents._drafts import dump
-
+from writersroom.agents._drafts import dump, remembered
 from writersroom.room import Room
 from writersroom.schemas import ContinuityReport, Critique, EpisodeOutline, Script
 
@@ -20,4 +19,5 @@ def review_script(
         outline=dump(outline),
         script=dump(script),
         continuity=dump(continuity),
+        memory=remembered(room, dump(script)),
     )

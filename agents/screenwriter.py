@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from writersroom.agents._drafts import dump, revision_request
-
+from writersroom.agents._drafts import dump, remembered, revision_request
 from writersroom.answers import with_choices
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible
@@ -35,6 +34,7 @@ def write_script(
         cast=", ".join(cast),
         bible=dump(bible),
         outline=dump(outline),
+        memory=remembered(room, dump(outline)),
         number=str(outline.number),
         revision=revision_request(notes, previous),
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from writersroom.agents._drafts import dump, earlier, revision_request
-
+from writersroom.agents._drafts import dump, earlier, remembered, revision_request
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, SeriesBible
 
@@ -46,6 +45,7 @@ def outline_episode(
         check,
         bible=dump(bible),
         earlier=earlier(summaries),
+        memory=remembered(room, logline),
         number=str(number),
         logline=logline,
         runtime=str(TARGET_RUNTIME_SECONDS),

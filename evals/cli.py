@@ -2,4 +2,11 @@
 
 import typer
 
+from writersroom.evals import commands, continuity_eval
+
 app = typer.Typer(help="Story-quality evals: run suites, score, calibrate the judge, compare.")
+app.command()(commands.run)
+app.command()(commands.score)
+app.command()(commands.calibrate)
+app.command()(commands.compare)
+app.command()(continuity_eval.continuity)

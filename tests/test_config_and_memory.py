@@ -22,6 +22,7 @@ def test_the_default_file_is_valid_and_names_the_embedded_model(tmp_path: Path) 
         "approve_shots",
     ]
     assert config.provider("openai").api_key_env == "OPENAI_API_KEY"
+    assert config.memory.prompt_tokens == 600  # series memory in each prompt, chars / 4
 
 
 def test_models_per_agent_with_run_overrides(tmp_path: Path) -> None:
@@ -63,11 +64,26 @@ def test_unknown_provider() -> None:
 
 def test_migrations_pin_the_columns(tmp_path: Path) -> None:
     db = open_database(tmp_path / "w.db")
-    assert [name for name, _ in MIGRATIONS] == ["m001_initial"]
-    assert {t: list(db[t].columns_dict) for t in db.table_names()} == {
+    assert [name for name, _ in MIGRATIONS] == [
+        "m001_initial",
+        "m002_facts_ledger",
+        "m003_production",
+    ]
+    tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
+    assert {t: list(db[t].columns_dict) for t in tables} == {
         "_migrations": ["name", "applied_at"],
         "series": ["id", "premise", "title", "bible", "current_episode", "created_at"],
-        "characters": ["name", "role", "age", "look", "voice", "arc", "secrets"],
+        "characters": [
+            "name",
+            "role",
+            "age",
+            "look",
+            "voice",
+            "arc",
+            "secrets",
+            "seed",
+            "voice_id",
+        ],
         "episodes": [
             "number",
             "title",
@@ -79,6 +95,9 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "shots",
             "summary",
             "updated_at",
+            "calls",
+            "video",
+            "runtime_seconds",
         ],
         "drafts": ["id", "episode", "kind", "revision", "content", "agent", "model", "created_at"],
         "decisions": [
@@ -90,7 +109,23 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "notes",
             "by",
             "created_at",
+            "override",
         ],
+        "facts": [
+            "id",
+            "episode",
+            "scene",
+            "character",
+            "kind",
+            "subject",
+            "value",
+            "text",
+            "found_by",
+        ],
+        "scene_texts": ["episode", "scene", "heading", "present_at_end", "text"],
+        "facts_fts": ["character", "subject", "text"],
+        "scene_texts_fts": ["heading", "text"],
+        "episodes_fts": ["title", "summary"],
         "usage": [
             "id",
             "episode",
@@ -102,10 +137,36 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "seconds",
             "created_at",
         ],
+        "renders": [
+            "key",
+            "tool",
+            "backend",
+            "file",
+            "duration_seconds",
+            "cost",
+            "meta",
+            "created_at",
+        ],
+        "ledger": [
+            "id",
+            "episode",
+            "run",
+            "shot",
+            "tool",
+            "backend",
+            "call_id",
+            "key",
+            "file",
+            "duration_seconds",
+            "cost",
+            "cached",
+            "seconds",
+            "created_at",
+        ],
     }
     db.conn.close()
     reopened = open_database(tmp_path / "w.db")  # applying again is a no-op
-    assert reopened["_migrations"].count == 1
+    assert reopened["_migrations"].count == len(MIGRATIONS)
 
 
 def test_a_rerun_node_rewrites_its_revision_instead_of_adding_one(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from conftest import smollm2
@@ -14,32 +15,32 @@ from writersroom import answers
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
 from writersroom.providers import local
-from writersroom.schemas import Critique
 
 
-class Logline(BaseModel):
+class Pitch(BaseModel):
     title: str = Field(max_length=40)
-    logline: str = Field(max_length=120)
+    genre: Literal["revenge", "romance", "hidden identity"]
+    characters: list[str] = Field(min_length=1, max_length=3)
 
 
 def test_llama_cpp_answers_in_the_schema(tmp_path: Path) -> None:
     model = local.build(
-        str(smollm2()), ProviderConfig(kind="local", context_tokens=2048, max_tokens=400), tmp_path
+        str(smollm2()), ProviderConfig(kind="local", context_tokens=2048, max_tokens=200), tmp_path
     )
     seen: list[answers.Usage] = []
-    critique = answers.ask(
+    pitch = answers.ask(
         model,
-        Critique,
+        Pitch,
         [
-            SystemMessage("Review the script. Answer in JSON: scores 1-5, notes, verdict."),
-            HumanMessage("Script: MEI: You took my name. YUE: I took everything."),
+            SystemMessage("Pitch a short drama. Answer in JSON: title, genre, characters."),
+            HumanMessage("Twin sisters swapped at birth fight over the family empire."),
         ],
-        agent="editor",
-        task="review_script",
+        agent="showrunner",
+        task="develop_series",
         attempts=3,
         on_usage=seen.append,
     )
-    assert isinstance(critique, Critique)
+    assert isinstance(pitch, Pitch)
     assert seen[-1].problem == "" and seen[-1].input_tokens > 10 and seen[-1].output_tokens > 5
 
 

@@ -68,8 +68,8 @@ def test_every_checkpoint_stops_and_a_revision_carries_the_notes(project: Path) 
         "select agent, count(*), sum(input_tokens) > 0 from usage group by agent order by agent",
     )
     assert usage == [
-        ("continuity", 1, 1),
-        ("director", 1, 1),
+        ("continuity", 2, 1),  # the check, and the facts for the ledger
+        ("director", 2, 1),  # the shot list, and the tool calls that produce it
         ("editor", 1, 1),
         ("screenwriter", 1, 1),
         ("showrunner", 3, 1),

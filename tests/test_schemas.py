@@ -48,8 +48,30 @@ def test_shots_must_point_at_existing_scenes_lines_and_characters() -> None:
     assert str(err.value) == (
         "shot 2 refers to line 3 of scene 1, which has 2 lines; "
         "shot 3 shows Grandma Lin, who is not in the bible; "
-        "shot 4 is in scene 9, which the script lacks"
+        "shot 4 is in scene 9, which the script lacks; "
+        "scene 2 has no shot"
     )
+
+
+def test_every_scene_is_shot_and_no_line_is_spoken_twice() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    shots.shots[3].scene, shots.shots[3].lines = 1, []  # scene 2 loses its only shot
+    shots.shots[2].lines = [1, 2]  # line 1 of scene 1 is also in shot 2
+    with pytest.raises(ValueError) as err:
+        shots.check_against(script, bible())
+    assert str(err.value) == "line 1 of scene 1 is in two shots; scene 2 has no shot"
+
+
+def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    for shot in shots.shots:
+        shot.lines = []
+    shots.shots[0].lines = [2]
+    shots.cover_lines(script)
+    assert [(s.scene, s.lines) for s in shots.shots] == [(1, [2]), (1, []), (1, [1]), (2, [1, 2])]
+    shots.check_against(script, bible())
 
 
 def test_outline_beats_in_order_and_within_the_runtime() -> None:

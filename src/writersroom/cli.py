@@ -16,17 +16,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from writersroom import display
+from writersroom import display, render_cli, script_cli
 from writersroom.answers import Usage
 from writersroom.errors import InputError, ModelError, WritersroomError
 from writersroom.evals.cli import app as eval_app
 from writersroom.project import Project
 from writersroom.schemas import Decision
+from writersroom.web.serve import serve
 
 app = typer.Typer(
     help="A writers' room of AI agents for vertical short dramas.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(script_cli.memory_app, name="memory")
+app.command()(script_cli.check)
+app.command()(script_cli.export)
+app.command()(render_cli.render)
+app.command()(render_cli.cost)
+app.command()(serve)
 out = Console()
 err = Console(stderr=True)
 
@@ -36,6 +43,9 @@ Models = Annotated[
     typer.Option("--model", help="Override an agent's model: AGENT=provider:model (repeatable)."),
 ]
 Auto = Annotated[bool, typer.Option("--auto", help="Approve every checkpoint (batch runs).")]
+Override = Annotated[
+    bool, typer.Option("--override", help="Accept the script despite its continuity errors.")
+]
 
 
 def progress(agent: str, task: str, usage: Usage | None) -> None:
@@ -106,6 +116,7 @@ def report_status(project: Project) -> None:
         out.print(f"Episode {episode} stopped before {nodes}: `writersroom resume` continues.")
     else:
         out.print(f"Episode {episode}: shots approved. `writersroom next-episode` writes the next.")
+        render_cli.report_cut(project, episode)
 
 
 @app.command()
@@ -159,10 +170,10 @@ def show(
 
 
 @app.command()
-def approve(directory: Dir = Path("."), model: Models = None) -> None:
+def approve(directory: Dir = Path("."), model: Models = None, override: Override = False) -> None:
     """Approve the waiting draft and run on to the next checkpoint."""
     with opened(directory, model) as project:
-        waiting = project.decide(Decision(action="approve"))
+        waiting = project.decide(Decision(action="approve", override=override))
         out.print(f"Approved {waiting.kind} revision {waiting.revision}.")
         report_status(project)
 
@@ -189,6 +200,7 @@ def edit(
     file: Annotated[
         Path | None, typer.Option(help="Take the edited draft (JSON) from a file.")
     ] = None,
+    override: Override = False,
 ) -> None:
     """Edit the waiting draft (in $EDITOR, as JSON); it is validated before the run goes on."""
     with opened(directory, model) as project:
@@ -206,7 +218,7 @@ def edit(
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{file} is not a JSON draft ({exc}); nothing was changed") from None
         try:
-            project.decide(Decision(action="edit", draft=draft))
+            project.decide(Decision(action="edit", draft=draft, override=override))
         except InputError as exc:
             raise InputError(f"{exc}; your edit is kept in {file}") from None
         out.print(f"Your edit of the {waiting.kind} is revision {waiting.revision + 1}.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from writersroom.errors import ConfigError
 
@@ -32,6 +32,21 @@ default = "{DEFAULT_MODEL}"
 checkpoints = {list(CHECKPOINTS)!r}
 review_rounds = 2
 answer_attempts = 3
+
+[memory]
+# What each agent is told of the series so far (the cast in the episode, their latest state,
+# open threads, the last cliffhanger), at most this many tokens, counted as characters / 4.
+prompt_tokens = 600
+
+[production]
+# Backends of the director's tools: the embedded ones need no key and no network.
+video = "storyboard"
+voice = "embedded"
+lip_sync = "embedded"
+language = "auto"          # the dialogue's language (en, zh, ...); auto: from the script
+# [production.prices.video] # per second of output, for the paid backends
+# dashscope = 0.24
+# [production.options.NAME] # a backend's own settings
 
 [providers.openai]
 kind = "openai"
@@ -75,6 +90,12 @@ class RoomConfig(BaseModel, extra="forbid"):
         return value
 
 
+class MemoryConfig(BaseModel, extra="forbid"):
+    """Series memory in the prompts. Tokens are approximated as characters / 4."""
+
+    prompt_tokens: int = Field(default=600, ge=0, le=100_000)
+
+
 BUILTIN_PROVIDERS = {
     "openai": ProviderConfig(kind="openai", api_key_env="OPENAI_API_KEY"),
     "dashscope": ProviderConfig(kind="dashscope", api_key_env="DASHSCOPE_API_KEY"),
@@ -83,10 +104,41 @@ BUILTIN_PROVIDERS = {
 }
 
 
+class ProductionConfig(BaseModel, extra="forbid"):
+    """`[production]`: which backend each tool uses, their options and prices."""
+
+    video: str = "storyboard"
+    voice: str = "embedded"
+    lip_sync: str = "embedded"
+    assemble: str = "ffmpeg"
+    language: str = Field(default="auto", pattern=r"^[A-Za-z-]{2,12}$")
+    title_seconds: float = Field(default=1.5, gt=0, le=10)
+    # kind -> backend name -> price per second of output (paid backends; embedded ones are 0)
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # backend name -> the keyword options its class is built with
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_backends(self) -> ProductionConfig:
+        from writersroom.tools import registry
+
+        for kind in registry.KINDS:
+            name = getattr(self, kind)
+            if name not in registry.BACKENDS[kind]:
+                known = ", ".join(registry.names(kind))
+                raise ValueError(f"{kind}: unknown backend {name!r}; choose one of {known}")
+        unknown = sorted(set(self.prices) - set(registry.KINDS))
+        if unknown:
+            raise ValueError(f"prices: unknown tools {unknown}; use {list(registry.KINDS)}")
+        return self
+
+
 class ProjectConfig(BaseModel, extra="forbid"):
     models: dict[str, str] = Field(default_factory=lambda: {"default": DEFAULT_MODEL})
     room: RoomConfig = Field(default_factory=RoomConfig)
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    production: ProductionConfig = Field(default_factory=ProductionConfig)
 
     @field_validator("models")
     @classmethod

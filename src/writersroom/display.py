@@ -95,7 +95,10 @@ def review(continuity: dict[str, Any], critique: dict[str, Any]) -> RenderableTy
     lines += [f"  - {n}" for n in critique["notes"]]
     issues = continuity["issues"]
     lines.append(f"Continuity: {len(issues)} issue(s)")
-    lines += [f"  - [{i['severity']}] scene {i['scene']}: {i['description']}" for i in issues]
+    for i in issues:
+        lines.append(f"  - [{i['severity']}] scene {i['scene']}: {i['description']}")
+        if i.get("evidence"):
+            lines.append(f"    contradicts: {i['evidence']}")
     return Panel(Text("\n".join(lines)), title="Review")
 
 

@@ -13,6 +13,10 @@ class InputError(WritersroomError):
     """A premise, a decision or an edited draft is not acceptable."""
 
 
+class Conflict(InputError):
+    """The decision was made for a checkpoint that is no longer the one waiting."""
+
+
 class ModelError(WritersroomError):
     """An agent's model failed: unreachable, refused, or kept answering badly."""
 

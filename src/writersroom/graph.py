@@ -9,25 +9,31 @@ by revision, so a node that re-runs after a crash writes the same rows again, no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
+from writersroom import checker, production
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
+from writersroom.facts import Ledger
 from writersroom.room import Room
 from writersroom.schemas import (
+    ContinuityIssue,
     ContinuityReport,
     Decision,
     EpisodeOutline,
     Script,
     SeriesBible,
+    ShotList,
 )
 from writersroom.state import Checkpoint, RoomInput, RoomState
 
 BIBLE_EPISODE = 0  # the bible's drafts belong to the series, stored under episode 0
+Gate = Callable[[Decision], list[ContinuityIssue]]  # the problems that refuse a decision
 
 
 def _next_revision(state: RoomState, kind: str) -> tuple[int, dict[str, int]]:
@@ -99,13 +105,15 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
 
 
 def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
+    """Two layers: the rules over the script and the ledger, then the continuity agent."""
     room = runtime.context
-    report = continuity.check_continuity(
-        room,
-        SeriesBible.model_validate(state["bible"]),
-        Script.model_validate(state["script"]),
-        room.memory.summaries(before=state["episode"]),
+    bible = SeriesBible.model_validate(state["bible"])
+    script = Script.model_validate(state["script"])
+    found = checker.rule_issues(script, checker.canon_for(room.memory, bible, state["episode"]))
+    agent = continuity.check_continuity(
+        room, bible, script, room.memory.summaries(before=state["episode"])
     )
+    report = checker.merge(found, agent.issues)
     content = report.model_dump(mode="json")
     revisions = _save(room, state, "continuity", content, continuity.AGENT)
     return Command(goto="review_script", update={"continuity": content, "revisions": revisions})
@@ -130,10 +138,7 @@ def review_script(
         critique.verdict == "revise" or report.errors()
     ) and rounds < room.config.room.review_rounds:
         notes = [f"Editor: {note}" for note in critique.notes]
-        notes += [
-            f"Continuity (scene {i.scene}{f', line {i.line}' if i.line else ''}): {i.description}"
-            for i in report.issues
-        ]
+        notes += [f"Continuity ({checker.describe(i)})" for i in report.issues]
         update |= {"notes": "\n".join(notes), "review_round": rounds + 1}
         return Command(goto="write_script", update=update)
     return Command(goto="approve_script", update=update)
@@ -154,15 +159,20 @@ def plan_shots(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["app
 
 
 # checkpoints ------------------------------------------------------------------
-def _decide(state: RoomState, room: Room, checkpoint: str) -> tuple[Decision, dict[str, Any]]:
+def _decide(
+    state: RoomState, room: Room, checkpoint: str, gate: Gate | None = None
+) -> tuple[Decision, dict[str, Any] | None]:
     """Wait for (or, when this checkpoint does not stop, take) the decision and record it.
 
     Returns the decision and the state update that carries it out; an edit becomes a new
-    revision of the draft, written by the person.
+    revision of the draft, written by the person. A `gate` that finds problems with a decision
+    refuses it (update None, nothing recorded); it also stops a checkpoint that would approve
+    on its own.
     """
     kind = CHECKPOINT_KINDS[checkpoint]
     revision = state.get("revisions", {}).get(kind, 0)
-    if checkpoint in room.stops:
+    auto = Decision(action="approve", by="auto")
+    if checkpoint in room.stops or (gate is not None and gate(auto)):
         payload = Checkpoint(
             checkpoint=checkpoint,
             episode=state["episode"],
@@ -174,9 +184,17 @@ def _decide(state: RoomState, room: Room, checkpoint: str) -> tuple[Decision, di
             payload |= {"continuity": state["continuity"], "critique": state["critique"]}
         decision = interrupt(payload, response_schema=Decision)
     else:
-        decision = Decision(action="approve", by="auto")
+        decision = auto
+    if gate is not None and gate(decision):
+        return decision, None
     room.memory.record_decision(
-        state["episode"], checkpoint, revision, decision.action, decision.notes, decision.by
+        state["episode"],
+        checkpoint,
+        revision,
+        decision.action,
+        decision.notes,
+        decision.by,
+        decision.override,
     )
     if decision.action == "revise":
         return decision, {"notes": decision.notes}
@@ -212,9 +230,16 @@ def approve_outline(
 
 def approve_script(
     state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["write_script", "plan_shots"]]:
+) -> Command[Literal["write_script", "plan_shots", "approve_script"]]:
+    """Continuity errors block the script (even in an --auto run) unless the person overrides."""
     room = runtime.context
-    decision, update = _decide(state, room, "approve_script")
+
+    def gate(decision: Decision) -> list[ContinuityIssue]:
+        return checker.blocking(decision, state["continuity"], dict(state), room.memory)
+
+    decision, update = _decide(state, room, "approve_script", gate)
+    if update is None:  # refused: wait for another decision
+        return Command(goto="approve_script")
     if decision.action == "revise":
         return Command(goto="write_script", update=update | {"review_round": 0})
     room.memory.upsert_episode(state["episode"], script=update.get("script", state["script"]))
@@ -223,21 +248,62 @@ def approve_script(
 
 def approve_shots(
     state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["plan_shots", "remember"]]:
+) -> Command[Literal["plan_shots", "produce"]]:
     room = runtime.context
     decision, update = _decide(state, room, "approve_shots")
     if decision.action == "revise":
         return Command(goto="plan_shots", update=update)
     room.memory.upsert_episode(state["episode"], shots=update.get("shots", state["shots"]))
-    return Command(goto="remember", update=update)
+    return Command(goto="produce", update=update)
+
+
+# production -------------------------------------------------------------------
+def produce(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["cut_episode"]]:
+    """The director calls the video, voice and lip-sync tools for every approved shot."""
+    room = runtime.context
+    drafts = (
+        SeriesBible.model_validate(state["bible"]),
+        Script.model_validate(state["script"]),
+        ShotList.model_validate(state["shots"]),
+    )
+    studio = production.produce(room, room.models.project, drafts)
+    return Command(goto="cut_episode", update={"production": production.summary(studio)})
+
+
+def cut_episode(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["remember"]]:
+    """The editor assembles the shots, voices and subtitles into the episode's video."""
+    room = runtime.context
+    room.report(editor.AGENT, "cut_episode", None)
+    outline = EpisodeOutline.model_validate(state["outline"])
+    titles = (state["bible"]["title"], state["script"]["title"], outline.target_runtime_seconds)
+    cut = production.cut(
+        room.config, room.memory, room.models.project, state["episode"], state["production"], titles
+    )
+    return Command(goto="remember", update={"cut": cut})
 
 
 def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__end__"]]:
-    """Write what the episode established into series memory and close the episode."""
+    """Write what the episode established into series memory and close the episode.
+
+    The facts (the continuity agent's, and what the rules saw happen), the scenes, the summary
+    and the status are written in one transaction that replaces any earlier attempt's, so a
+    run killed here leaves nothing half-written and its re-run writes each fact once.
+    """
     room = runtime.context
+    bible = SeriesBible.model_validate(state["bible"])
     outline = EpisodeOutline.model_validate(state["outline"])
-    summary = f"{outline.hook} {outline.reversal} It ends: {outline.cliffhanger}"
-    room.memory.upsert_episode(state["episode"], summary=summary, status="shots approved")
+    script = Script.model_validate(state["script"])
+    extracted = continuity.extract_facts(room, bible, outline, script)
+    canon = checker.canon_for(room.memory, bible, state["episode"])
+    facts, scenes = checker.episode_memory(script, canon, extracted)
+    Ledger(room.memory.db).record_episode(
+        state["episode"],
+        facts,
+        scenes,
+        f"{extracted.summary} It ends: {outline.cliffhanger}",
+        extracted.open_threads,
+        status="shots approved",
+    )
     return Command(goto=END)
 
 
@@ -258,14 +324,22 @@ NODES = (
     approve_script,
     plan_shots,
     approve_shots,
+    produce,
+    cut_episode,
     remember,
 )
 
 
-def build_graph() -> StateGraph:
-    """The room's graph, uncompiled: the caller chooses the checkpointer."""
-    builder = StateGraph(RoomState, context_schema=Room, input_schema=RoomInput)
+def build_graph(
+    context_schema: type = Room, wrap: Callable[[Callable], Callable] | None = None
+) -> StateGraph:
+    """The room's graph, uncompiled: the caller chooses the checkpointer.
+
+    `wrap` (with its `context_schema`) lets a host that cannot build a `Room` itself, such as
+    LangGraph Studio, hand every node one (see `writersroom.studio`).
+    """
+    builder = StateGraph(RoomState, context_schema=context_schema, input_schema=RoomInput)
     for node in NODES:
-        builder.add_node(node)
+        builder.add_node(wrap(node) if wrap else node)
     builder.add_conditional_edges(START, start)
     return builder

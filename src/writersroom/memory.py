@@ -109,6 +109,87 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m002_facts_ledger(db: sqlite_utils.Database) -> None:
+    """The facts ledger, each approved script's scenes, full-text search, decision overrides.
+
+    Safe to apply again after a partial run: enable_fts commits as it goes.
+    """
+    db["facts"].create(
+        {
+            "id": int,
+            "episode": int,
+            "scene": int,
+            "character": str,
+            "kind": str,
+            "subject": str,
+            "value": str,
+            "text": str,
+            "found_by": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["facts"].create_index(["episode"], if_not_exists=True)
+    db["facts"].create_index(["character"], if_not_exists=True)
+    db["scene_texts"].create(
+        {"episode": int, "scene": int, "heading": str, "present_at_end": str, "text": str},
+        pk=("episode", "scene"),
+        if_not_exists=True,
+    )
+    if "override" not in db["decisions"].columns_dict:
+        db["decisions"].add_column("override", int, not_null_default=0)
+    db["facts"].enable_fts(["character", "subject", "text"], create_triggers=True)
+    db["scene_texts"].enable_fts(["heading", "text"], create_triggers=True)
+    db["episodes"].enable_fts(["title", "summary"], create_triggers=True)
+
+
+@migration
+def m003_production(db: sqlite_utils.Database) -> None:
+    """Each character's drawing seed and voice, the render cache, the cost ledger, the cut."""
+    for column in ("seed", "voice_id"):
+        if column not in db["characters"].columns_dict:
+            db["characters"].add_column(column, int if column == "seed" else str)
+    for column, kind in (("calls", str), ("video", str), ("runtime_seconds", float)):
+        if column not in db["episodes"].columns_dict:
+            db["episodes"].add_column(column, kind)
+    db["renders"].create(
+        {
+            "key": str,
+            "tool": str,
+            "backend": str,
+            "file": str,
+            "duration_seconds": float,
+            "cost": float,
+            "meta": str,
+            "created_at": str,
+        },
+        pk="key",
+        if_not_exists=True,
+    )
+    db["ledger"].create(
+        {
+            "id": int,
+            "episode": int,
+            "run": int,
+            "shot": int,
+            "tool": str,
+            "backend": str,
+            "call_id": str,
+            "key": str,
+            "file": str,
+            "duration_seconds": float,
+            "cost": float,
+            "cached": int,
+            "seconds": float,
+            "created_at": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["ledger"].create_index(["episode", "run"], if_not_exists=True)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
@@ -239,7 +320,14 @@ class Memory:
         ]
 
     def record_decision(
-        self, episode: int, checkpoint: str, revision: int, action: str, notes: str, by: str
+        self,
+        episode: int,
+        checkpoint: str,
+        revision: int,
+        action: str,
+        notes: str,
+        by: str,
+        override: bool = False,
     ) -> None:
         with self.db.conn:
             self.db["decisions"].upsert(
@@ -250,6 +338,7 @@ class Memory:
                     "action": action,
                     "notes": notes,
                     "by": by,
+                    "override": int(override),
                     "created_at": _now(),
                 },
                 pk=("episode", "checkpoint", "revision"),

@@ -17,7 +17,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
 
-from writersroom import answers
+from writersroom import answers, checker
 from writersroom.answers import summarize
 from writersroom.config import (
     CONFIG_FILE,
@@ -27,7 +27,7 @@ from writersroom.config import (
     parse_overrides,
 )
 from writersroom.drafts import validate_draft
-from writersroom.errors import InputError
+from writersroom.errors import Conflict, InputError
 from writersroom.graph import build_graph
 from writersroom.memory import Memory, open_database
 from writersroom.providers import ModelRegistry
@@ -162,14 +162,51 @@ class Project:
         episode = self.current_episode() if episode is None else episode
         return tuple(self.graph.get_state(self._thread(episode)).next)
 
-    def decide(self, decision: Decision) -> Pending:
-        """Answer the waiting checkpoint and run on until the next one stops the run."""
+    def decide(self, decision: Decision, expected: tuple[int, str, int] | None = None) -> Pending:
+        """Answer the waiting checkpoint and run on until the next one stops the run.
+
+        `expected` is the (episode, checkpoint, revision) the person saw; see `check_decision`.
+        """
+        waiting = self.check_decision(decision, expected)
+        self._invoke(waiting.episode, Command(resume=decision.model_dump()))
+        return waiting
+
+    def check_decision(
+        self, decision: Decision, expected: tuple[int, str, int] | None = None
+    ) -> Pending:
+        """The checkpoint `decision` answers, once it is known to be acceptable.
+
+        Raises:
+            Conflict: `expected` is not what waits now (decided already, e.g. in another tab).
+            InputError: nothing waits, or an edited draft is not valid.
+        """
         waiting = self.pending()
+        if expected is not None:
+            found = (waiting.episode, waiting.checkpoint, waiting.revision) if waiting else None
+            if found != expected:
+                episode, checkpoint, revision = expected
+                done = [
+                    d["action"]
+                    for d in self.memory.decisions(episode)
+                    if (d["checkpoint"], d["revision"]) == (checkpoint, revision)
+                ]
+                was = f"was already decided ({done[-1]})" if done else "is not waiting"
+                now = (
+                    f"episode {found[0]} now waits at {found[1]} revision {found[2]}"
+                    if found
+                    else "nothing waits for a decision now"
+                )
+                raise Conflict(f"episode {episode} {checkpoint} revision {revision} {was}; {now}")
         if waiting is None:
             raise InputError(self.nothing_waits())
         if decision.action == "edit":
             validate_draft(waiting.kind, decision.draft, self.state())
-        self._invoke(waiting.episode, Command(resume=decision.model_dump()))
+        if waiting.checkpoint == "approve_script":
+            errors = checker.blocking(
+                decision, waiting.payload["continuity"], self.state(), self.memory
+            )
+            if errors:
+                raise InputError(checker.refusal(errors))
         return waiting
 
     def resume(self) -> None:

@@ -119,7 +119,7 @@ class Scene(BaseModel):
     number: int = Field(ge=1)
     heading: Text = Field(description="INT./EXT. PLACE - DAY/NIGHT")
     action: Text
-    lines: list[Line] = Field(max_length=20)
+    lines: list[Line] = Field(max_length=10)
 
 
 class Script(BaseModel):
@@ -188,6 +188,7 @@ class ContinuityIssue(BaseModel):
         "knowledge",
         "relationship",
         "appearance",
+        "age",
         "other",
     ]
     severity: Literal["error", "warning"]
@@ -197,15 +198,77 @@ class ContinuityIssue(BaseModel):
     evidence: str = Field(
         default="", max_length=600, description="the contradicted fact and its source"
     )
+    fact_episode: int | None = Field(
+        default=None, ge=0, description="the episode of the contradicted fact (0: the bible)"
+    )
+    fact_scene: int | None = Field(default=None, ge=1, description="its scene")
+    found_by: Literal["rules", "agent"] = "agent"
 
 
 class ContinuityReport(BaseModel):
     """Contradictions found in a draft, against the bible, memory and itself."""
 
-    issues: list[ContinuityIssue] = Field(default_factory=list, max_length=20)
+    issues: list[ContinuityIssue] = Field(default_factory=list, max_length=50)
 
     def errors(self) -> list[ContinuityIssue]:
         return [i for i in self.issues if i.severity == "error"]
+
+
+FactKind = Literal["state", "location", "possession", "knowledge", "relationship", "appearance"]
+STATES = ("alive", "injured", "dead")
+POSSESSION = ("has", "lost", "destroyed", "gave away")
+
+
+class Fact(BaseModel):
+    """One thing an episode established about a character, and the scene that shows it."""
+
+    character: Name
+    kind: FactKind
+    subject: Name = Field(
+        description="state: alive|injured|dead; location: the place; possession: the prop; "
+        "knowledge: the secret in a few words; relationship: the other character; "
+        "appearance: what changed"
+    )
+    value: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(
+        default="",
+        description="possession: has|lost|destroyed|gave away; relationship: what the "
+        "character is to the other (sister, husband, enemy); otherwise empty",
+    )
+    scene: int = Field(ge=1)
+    text: Text = Field(description="the fact in one sentence, as the scene shows it")
+
+    @model_validator(mode="after")
+    def _known_values(self) -> Fact:
+        if self.kind == "state" and self.subject.casefold() not in STATES:
+            raise ValueError(f"a state fact's subject is one of {', '.join(STATES)}")
+        if self.kind == "possession" and self.value.casefold() not in POSSESSION:
+            raise ValueError(f"a possession fact's value is one of {', '.join(POSSESSION)}")
+        return self
+
+
+class EpisodeFacts(BaseModel):
+    """What an approved episode established: a summary, the facts with their scenes, and the
+    threads left open."""
+
+    summary: Text
+    facts: list[Fact] = Field(default_factory=list, max_length=30)
+    open_threads: list[Text] = Field(default_factory=list, max_length=6)
+
+    def check_against(self, script: Script, bible: SeriesBible) -> None:
+        """Raise ValueError when a fact cites a scene the script lacks or a stranger."""
+        scenes = {s.number for s in script.scenes}
+        problems = [
+            f"a fact cites scene {f.scene}, which the script lacks"
+            for f in self.facts
+            if f.scene not in scenes
+        ]
+        problems += [
+            f"a fact is about {f.character}, who is not in the bible"
+            for f in self.facts
+            if bible.character(f.character) is None
+        ]
+        if problems:
+            raise ValueError("; ".join(dict.fromkeys(problems)))
 
 
 class Shot(BaseModel):
@@ -250,8 +313,24 @@ class ShotList(BaseModel):
                 for name in shot.characters
                 if bible.character(name) is None
             ]
+        claimed = [(shot.scene, n) for shot in self.shots for n in shot.lines]
+        problems += [
+            f"line {n} of scene {scene} is in two shots"
+            for scene, n in sorted({c for c in claimed if claimed.count(c) > 1})
+        ]
+        shot_scenes = {shot.scene for shot in self.shots}
+        problems += [f"scene {n} has no shot" for n in scenes if n not in shot_scenes]
         if problems:
             raise ValueError("; ".join(problems))
+
+    def cover_lines(self, script: Script) -> None:
+        """Give every dialogue line that no shot claims to the last shot of its scene."""
+        claimed = {(shot.scene, n) for shot in self.shots for n in shot.lines}
+        for scene in script.scenes:
+            shots = [shot for shot in self.shots if shot.scene == scene.number]
+            for n in range(1, len(scene.lines) + 1):
+                if shots and (scene.number, n) not in claimed:
+                    shots[-1].lines = sorted([*shots[-1].lines, n])
 
     def total_seconds(self) -> float:
         return sum(s.duration_seconds for s in self.shots)
@@ -264,6 +343,8 @@ class Decision(BaseModel):
     notes: str = ""
     draft: dict | None = None
     by: str = "person"
+    # approve (or edit) a script despite its continuity errors
+    override: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> Decision:

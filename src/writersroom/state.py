@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
+
+# pydantic (which LangGraph Studio uses for the graph's input and state schemas) needs
+# typing_extensions' TypedDict before Python 3.12.
+from typing_extensions import TypedDict
 
 
 class RoomInput(TypedDict):
@@ -28,6 +32,9 @@ class RoomState(TypedDict):
     review_round: NotRequired[int]
     # The latest revision number of each kind of draft.
     revisions: NotRequired[dict[str, int]]
+    # What production made per shot (files, durations, costs), and the finished cut.
+    production: NotRequired[dict[str, Any]]
+    cut: NotRequired[dict[str, Any]]
 
 
 class Checkpoint(TypedDict):

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
-from writersroom.providers import AgentModel
+from writersroom.providers import AgentModel, tool_calling
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class ChatLlamaCpp(BaseChatModel):
     context_tokens: int = 8192
     max_tokens: int = 2048
     temperature: float = 0.6
+    repeat_penalty: float = 1.1  # small models otherwise repeat a line until max_tokens
 
     @property
     def _llm_type(self) -> str:
@@ -170,10 +174,13 @@ class ChatLlamaCpp(BaseChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         json_schema: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        max_calls: int | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        roles = {"human": "user", "ai": "assistant", "system": "system"}
-        chat = [{"role": roles[m.type], "content": str(m.content)} for m in messages]
+        chat = tool_calling.chat_messages(messages, tools)
+        if tools:
+            json_schema = tool_calling.calls_schema(tools, max_calls)
         response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens)
@@ -182,6 +189,7 @@ class ChatLlamaCpp(BaseChatModel):
                 response_format=response_format,
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,
+                repeat_penalty=self.repeat_penalty,
                 stop=stop,
             )
         usage = out["usage"]
@@ -194,7 +202,16 @@ class ChatLlamaCpp(BaseChatModel):
             },
             response_metadata={"finish_reason": out["choices"][0]["finish_reason"]},
         )
+        if tools:
+            message = tool_calling.with_calls(message, f"call-{out['id']}")
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
+        """Offer `tools`: answers are constrained to calls of them and parsed as tool calls.
+
+        `max_calls=N` (a keyword) bounds the number of calls in one answer.
+        """
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
 
 def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:

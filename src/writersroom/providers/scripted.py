@@ -3,7 +3,9 @@
 The file maps a task (the graph node that asks, e.g. `develop_series`) to a list of answers,
 given in order; past the end the last answer repeats. An answer is a JSON value (sent as its
 JSON text) or a string (sent as is, e.g. to replay a malformed answer). Wrap it as
-`{"reply": ..., "delay_seconds": N}` to replay a slow model.
+`{"reply": ..., "delay_seconds": N}` to replay a slow model. An answer of function calls is
+`{"tool_calls": [{"name": ..., "args": {...}}, ...]}` (args given as a string replays a
+malformed call); the tools a model was offered (`bind_tools`) are named in the call log.
 
 Every call is appended to `scripted-calls.jsonl` in the project folder with the messages it
 was given; the number of earlier calls for a task there is the position in its list, so a
@@ -14,13 +16,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
@@ -50,6 +55,7 @@ class ScriptedChatModel(BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
+        tools: list[dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         metadata = run_manager.metadata if run_manager else {}
@@ -65,8 +71,9 @@ class ScriptedChatModel(BaseChatModel):
                     {
                         "task": task,
                         "agent": metadata.get("agent", ""),
-                        "messages": [{"role": m.type, "content": m.content} for m in messages],
-                    },
+                        "messages": [_logged(m) for m in messages],
+                    }
+                    | ({"tools": [t["function"]["name"] for t in tools]} if tools else {}),
                     ensure_ascii=False,
                 )
                 + "\n"
@@ -78,6 +85,8 @@ class ScriptedChatModel(BaseChatModel):
         ):
             time.sleep(float(entry.get("delay_seconds", 0)))
             entry = entry["reply"]
+        if isinstance(entry, dict) and "tool_calls" in entry:
+            return _tool_calls(entry, f"call-{task}-{done + 1}", messages)
         text = entry if isinstance(entry, str) else json.dumps(entry, ensure_ascii=False)
         prompt_tokens = sum(len(str(m.content).split()) for m in messages)
         message = AIMessage(
@@ -89,6 +98,53 @@ class ScriptedChatModel(BaseChatModel):
             },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
+        """This model offered `tools`: they are named in the call log with every call."""
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+
+def _logged(message: BaseMessage) -> dict[str, Any]:
+    entry = {"role": message.type, "content": message.content}
+    if isinstance(message, AIMessage) and message.tool_calls:
+        entry["tool_calls"] = [
+            {"name": c["name"], "args": c["args"], "id": c["id"]} for c in message.tool_calls
+        ]
+    if isinstance(message, ToolMessage):
+        entry |= {"tool_call_id": message.tool_call_id, "status": message.status}
+    return entry
+
+
+def _tool_calls(entry: dict[str, Any], prefix: str, messages: list[BaseMessage]) -> ChatResult:
+    """A recorded answer of function calls; a call whose args are a string is malformed."""
+    calls, invalid = [], []
+    for index, call in enumerate(entry["tool_calls"], 1):
+        name, args, call_id = call.get("name", ""), call.get("args", {}), f"{prefix}-{index}"
+        if isinstance(args, dict):
+            calls.append({"name": name, "args": args, "id": call_id, "type": "tool_call"})
+        else:
+            invalid.append(
+                {
+                    "name": name,
+                    "args": str(args),
+                    "id": call_id,
+                    "type": "invalid_tool_call",
+                    "error": "the arguments are not a JSON object",
+                }
+            )
+    prompt_tokens = sum(len(str(m.content).split()) for m in messages)
+    output_tokens = len(json.dumps(entry["tool_calls"]).split())
+    message = AIMessage(
+        content=entry.get("content", ""),
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        usage_metadata={
+            "input_tokens": prompt_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": prompt_tokens + output_tokens,
+        },
+    )
+    return ChatResult(generations=[ChatGeneration(message=message)])
 
 
 def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:

@@ -1,0 +1,116 @@
+"""The continuity checker around the room: canon from memory, rules plus agent, and the gate.
+
+The rules (`continuity_rules`) see contradictions on the page and in the ledger; the continuity
+agent reads the draft against the retrieved facts for what rules cannot see. Their issues are
+merged into one report; its errors block `approve_script` unless the person overrides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from writersroom import fountain
+from writersroom.continuity_canon import Canon, CastMember, Known
+from writersroom.continuity_rules import Rules
+from writersroom.facts import Ledger
+from writersroom.facts import merge as merge_facts
+from writersroom.memory import Memory
+from writersroom.schemas import (
+    ContinuityIssue,
+    ContinuityReport,
+    Decision,
+    EpisodeFacts,
+    Script,
+    SeriesBible,
+)
+
+MAX_ISSUES = 50  # a report's bound (schemas.ContinuityReport)
+
+
+def canon_for(memory: Memory, bible: SeriesBible, episode: int) -> Canon:
+    """The bible's cast (ages, secrets) and the ledger of the episodes before `episode`."""
+    ledger = Ledger(memory.db)
+    cast = [CastMember(c.name, c.age, list(c.secrets)) for c in bible.characters]
+    return Canon(cast, ledger.known(before=episode), episode, ledger.opening(episode))
+
+
+def rule_issues(script: Script, canon: Canon) -> list[ContinuityIssue]:
+    return Rules(fountain.from_script(script), canon).run()
+
+
+def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> ContinuityReport:
+    """One report: the rules' issues, then the agent's that the rules did not already raise."""
+    seen = {(i.kind, i.scene, i.line) for i in rules}
+    extra = [
+        i.model_copy(update={"found_by": "agent"})
+        for i in agent
+        if (i.kind, i.scene, i.line) not in seen
+    ]
+    issues = sorted(rules + extra, key=lambda i: (i.severity != "error", i.scene, i.line or 0))
+    return ContinuityReport(issues=issues[:MAX_ISSUES])
+
+
+def episode_memory(
+    script: Script, canon: Canon, extracted: EpisodeFacts
+) -> tuple[list[tuple[Known, str]], list[dict[str, Any]]]:
+    """The facts (the model's, then what the rules saw happen) and scenes for the ledger."""
+    play = fountain.from_script(script)
+    rules = Rules(play, canon)
+    rules.run()
+    model = [
+        Known(canon.episode, f.scene, f.character, f.kind, f.subject, f.value, f.text)
+        for f in extracted.facts
+    ]
+    scenes = []
+    for scene, original in zip(play.scenes, script.scenes, strict=True):
+        lines = [f"{line.speaker}: {line.text}" for line in original.lines]
+        scenes.append(
+            {
+                "scene": scene.number,
+                "heading": scene.heading,
+                "present_at_end": sorted(rules.ending(scene)),  # for a CONTINUOUS sequel
+                "text": "\n".join([original.action, *lines]),
+            }
+        )
+    return merge_facts(model, rules.events), scenes
+
+
+def blocking(
+    decision: Decision, report: dict[str, Any], state: dict[str, Any], memory: Memory
+) -> list[ContinuityIssue]:
+    """The continuity errors that stop `decision` at approve_script (none when overridden).
+
+    An approval is stopped by the rules' errors in the report, each backed by a fact of the
+    ledger or the bible; an edit by the rules' errors in the edit. The continuity agent's own
+    findings go to the editor and the person but do not block: a model can be wrong.
+    """
+    if decision.override or decision.action == "revise":
+        return []
+    if decision.action == "approve":
+        errors = ContinuityReport.model_validate(report).errors()
+        return [i for i in errors if i.found_by == "rules"]
+    bible = SeriesBible.model_validate(state["bible"])
+    try:
+        script = Script.model_validate(decision.draft)
+    except ValidationError:
+        return []  # not a script at all: the edit's own validation says why
+    canon = canon_for(memory, bible, state["episode"])
+    return [i for i in rule_issues(script, canon) if i.severity == "error"]
+
+
+def describe(issue: ContinuityIssue) -> str:
+    """`scene 2, line 1: what is wrong; contradicts: the fact (episode 1, scene 3)`."""
+    where = f"scene {issue.scene}" + (f", line {issue.line}" if issue.line else "")
+    evidence = f"; contradicts: {issue.evidence}" if issue.evidence else ""
+    return f"{where}: {issue.description}{evidence}"
+
+
+def refusal(errors: list[ContinuityIssue]) -> str:
+    first = describe(errors[0])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return (
+        f"the script has {len(errors)} continuity error(s): {first}{more}; fix them with "
+        "`revise --notes ...` or `edit`, or accept them with `approve --override`"
+    )

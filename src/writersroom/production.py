@@ -1,0 +1,369 @@
+"""Production: the director calls the tools for the approved shot list; the editor cuts.
+
+`produce` binds the studio's tools to the director's model and carries out the calls it makes,
+asking again for whatever a shot still lacks (a missing or malformed call is never skipped).
+The accepted calls are kept with the episode, so `render` can make the episode again from
+them: the cache turns every unchanged call into a copy, and a changed line into one new voice,
+its lip-sync and a new cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool, StructuredTool
+
+from writersroom import answers
+from writersroom.config import ProjectConfig
+from writersroom.errors import InputError, ModelError
+from writersroom.memory import Memory
+from writersroom.prompting import compact, template
+from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
+from writersroom.tools import registry, voices
+from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
+from writersroom.tools.base import CharacterLook, MediaResult
+from writersroom.tools.cache import RenderCache
+from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
+from writersroom.tools.safety import inside
+from writersroom.tools.toolkit import TAIL_SECONDS, CastMember, PlannedLine, PlannedShot, Studio
+
+AGENT = "director"
+RENDER_DIR = "render"
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def episode_folder(project: Path, episode: int) -> Path:
+    return project / RENDER_DIR / f"episode-{episode:02d}"
+
+
+def language_of(config: ProjectConfig, script: Script) -> str:
+    """The configured language, or (auto) Chinese when most of the dialogue is CJK text."""
+    if config.production.language != "auto":
+        return config.production.language
+    text = "".join(line.text for scene in script.scenes for line in scene.lines)
+    letters = [c for c in text if c.isalpha()]
+    return "zh" if letters and len(CJK.findall(text)) > len(letters) / 2 else "en"
+
+
+def cast_members(memory: Memory, bible: SeriesBible, language: str) -> dict[str, CastMember]:
+    """Each character's seed and voice: chosen the first time, then kept in series memory."""
+    table = memory.db["characters"]
+    rows = {row["name"]: row for row in table.rows}
+    taken = [row["voice_id"] for row in rows.values() if row.get("voice_id")]
+    members = {}
+    with memory.db.conn:
+        for character in bible.characters:
+            row = rows.get(character.name) or {}
+            seed = row.get("seed") or int(
+                hashlib.sha256(character.name.encode()).hexdigest()[:8], 16
+            )
+            voice = row.get("voice_id")
+            if not voice:
+                about = " ".join(
+                    [
+                        character.role,
+                        character.look,
+                        character.voice,
+                        character.arc,
+                        *character.secrets,
+                    ]
+                )
+                voice = voices.cast(about, language, taken)
+                taken.append(voice)
+            if not row:
+                record = {**character.model_dump(mode="json"), "seed": seed, "voice_id": voice}
+                record["secrets"] = json.dumps(record["secrets"], ensure_ascii=False)
+                table.insert(record, pk="name", alter=True)
+            elif row.get("seed") != seed or row.get("voice_id") != voice:
+                table.update(character.name, {"seed": seed, "voice_id": voice})
+            look = CharacterLook(name=character.name, look=character.look, seed=seed)
+            members[character.name] = CastMember(look=look, voice_id=voice)
+    return members
+
+
+def plan_of(script: Script, shots: ShotList) -> dict[int, PlannedShot]:
+    scenes = {scene.number: scene for scene in script.scenes}
+    plan = {}
+    for shot in shots.shots:
+        scene = scenes[shot.scene]
+        lines = [
+            PlannedLine(n, scene.lines[n - 1].speaker, scene.lines[n - 1].text) for n in shot.lines
+        ]
+        plan[shot.number] = PlannedShot(
+            shot.number, shot.scene, scene.heading, shot.characters, lines
+        )
+    return plan
+
+
+def open_studio(
+    config: ProjectConfig,
+    memory: Memory,
+    project: Path,
+    episode: int,
+    drafts: tuple[SeriesBible, Script, ShotList],
+    run: int | None = None,
+) -> Studio:
+    bible, script, shots = drafts
+    production = config.production
+    language = language_of(config, script)
+    root = episode_folder(project, episode)
+    root.mkdir(parents=True, exist_ok=True)
+    backends = {
+        kind: registry.load(kind, name, production.options.get(name))
+        for kind, name in (
+            ("video", production.video),
+            ("voice", production.voice),
+            ("lip_sync", production.lip_sync),
+        )
+    }
+    return Studio(
+        root=root,
+        cache=RenderCache(memory.db, project / RENDER_DIR, episode, run),
+        backends=backends,
+        prices=production.prices,
+        plan=plan_of(script, shots),
+        cast=cast_members(memory, bible, language),
+        language=language,
+    )
+
+
+def messages_for(studio: Studio, bible: SeriesBible, shots: ShotList) -> list[BaseMessage]:
+    parts = template("produce")
+    cast = compact([{"name": c.name, "look": c.look} for c in bible.characters])
+    listed = []
+    for shot in shots.shots:
+        item = shot.model_dump(mode="json", exclude={"lines"})
+        item["lines"] = {
+            str(line.line): f"{line.speaker}: {line.text}"
+            for line in studio.plan[shot.number].lines
+        }
+        listed.append(item)
+    values = {"cast": cast, "shots": compact(listed)}
+    return [
+        SystemMessage(content=parts["system"].substitute(values)),
+        HumanMessage(content=parts["user"].substitute(values)),
+    ]
+
+
+def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotList]) -> Studio:
+    """The director's tool calls for the approved shots, carried out; asked again for gaps."""
+    room.report(AGENT, "produce", None)
+    studio = open_studio(room.config, room.memory, project, room.episode, drafts)
+    model = room.models.for_agent(AGENT)
+    try:
+        bound = model.chat.bind_tools(studio.tools())
+    except NotImplementedError:
+        raise ModelError(AGENT, model.name, "this provider cannot call tools") from None
+    history = messages_for(studio, drafts[0], drafts[2])
+    config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
+    attempts = room.config.room.answer_attempts
+    for attempt in range(1, attempts + 1):
+        started = time.perf_counter()
+        try:
+            reply = bound.invoke(history, config=config)
+        except model.transport_errors as exc:
+            raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
+        assert isinstance(reply, AIMessage)
+        history.append(reply)
+        results = studio.execute(list(reply.tool_calls))
+        results += [
+            ToolMessage(
+                content=f"malformed call: {bad.get('error') or 'arguments are not JSON'}",
+                tool_call_id=bad.get("id") or f"invalid-{i}",
+                name=bad.get("name") or "unknown",
+                status="error",
+            )
+            for i, bad in enumerate(reply.invalid_tool_calls)
+        ]
+        history += results
+        missing = studio.missing()
+        problem = "; ".join(missing) if missing else ""
+        usage = reply.usage_metadata or {}
+        _record(room, model.name, usage, time.perf_counter() - started, problem)
+        if not missing:
+            room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
+            return studio
+        if attempt < attempts:
+            history.append(
+                HumanMessage(
+                    content=f"Not produced yet: {problem}. Call the tools for exactly these now."
+                )
+            )
+    raise ModelError(
+        AGENT, model.name, f"shots still lack tool calls after {attempts} answers: {problem}"
+    )
+
+
+def _record(room: Any, model: str, usage: dict[str, Any], seconds: float, problem: str) -> None:
+    done = answers.Usage(
+        AGENT,
+        model,
+        "produce",
+        usage.get("input_tokens", 0),
+        usage.get("output_tokens", 0),
+        seconds,
+        problem,
+    )
+    room.memory.record_usage(
+        room.episode, AGENT, model, "produce", done.input_tokens, done.output_tokens, seconds
+    )
+    room.report(AGENT, "produce", done)
+
+
+def summary(studio: Studio) -> dict[str, Any]:
+    """Per shot, the final picture and the lines placed on it: what the cut is made of."""
+    shots = []
+    for number, shot in sorted(studio.plan.items()):
+        picture = studio.videos[number]
+        for line in sorted(studio.syncs.get(number, {})):
+            done = studio.syncs[number][line][2]
+            picture = done if done is not None else picture
+        lines, end = [], 0.0
+        for planned in shot.lines:
+            voice = studio.voices[(number, planned.line)]
+            start = studio.offset(number, planned.line)
+            end = start + voice.duration_seconds
+            lines.append(
+                {
+                    "line": planned.line,
+                    "speaker": planned.speaker,
+                    "text": planned.text,
+                    "audio": voice.path,
+                    "start_seconds": start,
+                    "duration_seconds": voice.duration_seconds,
+                }
+            )
+        duration = max(picture.duration_seconds, end + TAIL_SECONDS if lines else 0.0)
+        shots.append(
+            {
+                "shot": number,
+                "video": picture.path,
+                "duration_seconds": round(duration, 3),
+                "lines": lines,
+            }
+        )
+    return {"run": studio.cache.run, "language": studio.language, "shots": shots}
+
+
+def assemble_tool(
+    config: ProjectConfig, memory: Memory, project: Path, episode: int, run: int
+) -> BaseTool:
+    """The `assemble` tool of one episode's run: through the cache, inside its render folder."""
+    root = episode_folder(project, episode)
+    name = config.production.assemble
+    backend = registry.load("assemble", name, config.production.options.get(name))
+    cache = RenderCache(memory.db, project / RENDER_DIR, episode, run)
+
+    def assemble(**args: Any) -> str:
+        request = AssembleRequest.model_validate(args)
+        inputs = {}
+        for shot in request.shots:
+            inputs[f"video-{shot.shot}"] = inside(root, shot.video, VIDEO_SUFFIXES)
+            for index, line in enumerate(shot.lines):
+                inputs[f"audio-{shot.shot}-{index}"] = inside(root, line.audio, AUDIO_SUFFIXES)
+        result, _ = cache.call(
+            tool="assemble",
+            backend=backend.name,
+            key=cache.key("assemble", backend.name, request, inputs),
+            shot=0,
+            call_id="cut",
+            target=root / "episode.mp4",
+            relative="episode.mp4",
+            make=lambda out: backend.assemble(request, root, out),
+            price=config.production.prices.get("assemble", {}).get(backend.name),
+        )
+        return result.model_dump_json()
+
+    return StructuredTool.from_function(
+        func=assemble,
+        name="assemble",
+        description=" ".join((AssembleRequest.__doc__ or "").split()),
+        args_schema=AssembleRequest,
+    )
+
+
+def cut(
+    config: ProjectConfig,
+    memory: Memory,
+    project: Path,
+    episode: int,
+    made: dict[str, Any],
+    titles: tuple[str, str, int],
+) -> dict[str, Any]:
+    """Assemble the episode (through the cache) into episode.mp4 and episode.srt."""
+    series, title, target = titles
+    root = episode_folder(project, episode)
+    request = AssembleRequest(
+        series=series,
+        title=title,
+        episode=episode,
+        title_seconds=config.production.title_seconds,
+        shots=[
+            CutShot(
+                shot=s["shot"],
+                video=s["video"],
+                duration_seconds=s["duration_seconds"],
+                lines=[CutLine.model_validate(line) for line in s["lines"]],
+            )
+            for s in made["shots"]
+        ],
+    )
+    tool = assemble_tool(config, memory, project, episode, made["run"])
+    result = MediaResult.model_validate_json(tool.invoke(request.model_dump(mode="json")))
+    (root / "episode.srt").write_text(result.meta.get("srt", ""), encoding="utf-8")
+    video = (root / "episode.mp4").relative_to(project).as_posix()
+    memory.upsert_episode(episode, video=video, runtime_seconds=result.duration_seconds)
+    planned = sum(s["duration_seconds"] for s in made["shots"])
+    return {
+        "video": video,
+        "srt": (root / "episode.srt").relative_to(project).as_posix(),
+        "runtime_seconds": result.duration_seconds,
+        "shots_seconds": round(planned, 3),
+        "target_seconds": target,
+    }
+
+
+def stored_drafts(
+    memory: Memory, episode: int
+) -> tuple[SeriesBible, Script, ShotList, EpisodeOutline]:
+    row = memory.episode(episode)
+    bible = memory.bible()
+    if row is None or bible is None or not row.get("shots") or not row.get("calls"):
+        raise InputError(
+            f"episode {episode} has not been produced yet: approve its shots first "
+            "(`writersroom status`)"
+        )
+    return (
+        SeriesBible.model_validate(bible),
+        Script.model_validate_json(row["script"]),
+        ShotList.model_validate_json(row["shots"]),
+        EpisodeOutline.model_validate_json(row["outline"]),
+    )
+
+
+def render(config: ProjectConfig, memory: Memory, project: Path, episode: int) -> dict[str, Any]:
+    """Make the episode again from its director's calls; only what changed is made anew."""
+    bible, script, shots, outline = stored_drafts(memory, episode)
+    studio = open_studio(config, memory, project, episode, (bible, script, shots))
+    calls = json.loads(memory.episode(episode)["calls"])  # type: ignore[index]
+    failed = [m.content for m in studio.execute(calls) if m.status == "error"]
+    if failed or studio.missing():
+        problems = "; ".join([*map(str, failed), *studio.missing()])
+        raise InputError(f"episode {episode} cannot be made from its calls again: {problems}")
+    made = summary(studio)
+    return made | {
+        "cut": cut(
+            config,
+            memory,
+            project,
+            episode,
+            made,
+            (bible.title, script.title, outline.target_runtime_seconds),
+        )
+    }

@@ -1,0 +1,124 @@
+"""Function calling for chat models that only write text, such as llama.cpp's.
+
+The tools offered become a JSON schema the answer is constrained to,
+`{"tool_calls": [{"name": ..., "args": {...}}, ...]}`, and the answer becomes an AIMessage
+with real `tool_calls`; earlier calls and their results are written back into the chat.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+
+from writersroom.prompting import compact, template
+
+ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "user"}
+
+
+def _without_lengths(schema: Any) -> Any:
+    """A schema without string length bounds: a grammar spells `maxLength: 600` out as 600
+    nested rules, which makes constrained decoding crawl. The tool validates lengths anyway."""
+    if isinstance(schema, dict):
+        return {k: _without_lengths(v) for k, v in schema.items() if k != "maxLength"}
+    if isinstance(schema, list):
+        return [_without_lengths(v) for v in schema]
+    return schema
+
+
+def calls_schema(tools: list[dict[str, Any]], max_calls: int | None = None) -> dict[str, Any]:
+    """The JSON schema of an answer made of (at most `max_calls`) calls to `tools`."""
+    choices = [
+        {
+            "type": "object",
+            "properties": {
+                "name": {"const": tool["function"]["name"]},
+                "args": _without_lengths(tool["function"].get("parameters", {"type": "object"})),
+            },
+            "required": ["name", "args"],
+        }
+        for tool in tools
+    ]
+    return {
+        "type": "object",
+        "properties": {
+            "tool_calls": {"type": "array", "minItems": 1, "items": {"anyOf": choices}}
+            | ({"maxItems": max_calls} if max_calls else {})
+        },
+        "required": ["tool_calls"],
+    }
+
+
+def chat_messages(
+    messages: list[BaseMessage], tools: list[dict[str, Any]] | None
+) -> list[dict[str, str]]:
+    """The chat as plain role/content pairs, with the tools described when there are any."""
+    chat = []
+    for message in messages:
+        content = str(message.content)
+        if isinstance(message, AIMessage) and message.tool_calls:
+            calls = [{"name": c["name"], "args": c["args"]} for c in message.tool_calls]
+            content = compact({"tool_calls": calls})
+        elif isinstance(message, ToolMessage):
+            outcome = "failed" if message.status == "error" else "returned"
+            content = f"{message.name} ({message.tool_call_id}) {outcome}: {content}"
+        chat.append({"role": ROLES[message.type], "content": content})
+    if tools:
+        described = "\n".join(
+            f"- {t['function']['name']}: {t['function'].get('description', '')} "
+            f"args: {compact(t['function'].get('parameters', {}))}"
+            for t in tools
+        )
+        parts = template("tool_calls")
+        instructions = parts["system"].substitute(tools=described)
+        if chat and chat[0]["role"] == "system":
+            chat[0]["content"] += "\n\n" + instructions
+        else:
+            chat.insert(0, {"role": "system", "content": instructions})
+        chat.append({"role": "user", "content": parts["user"].substitute()})
+    return chat
+
+
+def with_calls(message: AIMessage, call_prefix: str) -> AIMessage:
+    """`message` with the calls its JSON text names as tool calls (malformed ones as invalid)."""
+    text = str(message.content)
+    try:
+        data = json.loads(text)
+        items = data["tool_calls"]
+        assert isinstance(items, list)
+    except (json.JSONDecodeError, KeyError, TypeError, AssertionError):
+        invalid = [
+            {
+                "name": None,
+                "args": text[:2000],
+                "id": f"{call_prefix}-0",
+                "error": "the answer is not a JSON object with a tool_calls list",
+                "type": "invalid_tool_call",
+            }
+        ]
+        return message.model_copy(update={"content": "", "invalid_tool_calls": invalid})
+    calls, invalid = [], []
+    for index, item in enumerate(items, 1):
+        call_id = f"{call_prefix}-{index}"
+        if isinstance(item, dict) and isinstance(item.get("args"), dict) and item.get("name"):
+            calls.append(
+                {"name": item["name"], "args": item["args"], "id": call_id, "type": "tool_call"}
+            )
+        else:
+            invalid.append(
+                {
+                    "name": None,
+                    "args": compact(item),
+                    "id": call_id,
+                    "error": "a call needs a name and an args object",
+                    "type": "invalid_tool_call",
+                }
+            )
+    return AIMessage(
+        content="",
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        usage_metadata=message.usage_metadata,
+        response_metadata=message.response_metadata,
+    )

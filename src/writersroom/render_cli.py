@@ -1,0 +1,157 @@
+"""`writersroom render` and `writersroom cost`: make an episode's video again, and what it cost.
+
+Registered on the main command in cli.py. Every error is one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from writersroom import production
+from writersroom.answers import summarize
+from writersroom.errors import InputError, WritersroomError
+from writersroom.memory import Memory
+from writersroom.project import Project
+from writersroom.schemas import Script
+
+out = Console()
+err = Console(stderr=True)
+Dir = Annotated[Path, typer.Option("--dir", help="The project folder.")]
+Lines = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--line",
+        help='Change a dialogue line before rendering: SCENE.LINE="new words" (repeatable).',
+    ),
+]
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Project]:
+    project = None
+    try:
+        project = Project(path.resolve())
+        yield project
+    except WritersroomError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        if project is not None:
+            project.close()
+
+
+def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
+    """Rewrite dialogue lines of the episode's approved script: a new revision by the person."""
+    row = memory.episode(episode)
+    if row is None or not row.get("script"):
+        raise InputError(f"episode {episode} has no approved script to change")
+    script = json.loads(row["script"])
+    for change in changes:
+        where, sep, text = change.partition("=")
+        scene_no, dot, line_no = where.strip().partition(".")
+        if not sep or not dot or not scene_no.isdigit() or not line_no.isdigit():
+            raise InputError(
+                f'--line {change!r}: write it as SCENE.LINE="new words", e.g. 2.1="Hi"'
+            )
+        scene = next((s for s in script["scenes"] if s["number"] == int(scene_no)), None)
+        if scene is None or not 1 <= int(line_no) <= len(scene["lines"]):
+            raise InputError(f"--line {where.strip()}: the script has no such scene and line")
+        scene["lines"][int(line_no) - 1]["text"] = text.strip()
+    try:
+        content = Script.model_validate(script).model_dump(mode="json")
+    except ValidationError as exc:
+        raise InputError(f"the changed script is not valid: {summarize(exc)}") from None
+    revision = max(memory.revisions(episode, "script"), default=0) + 1
+    memory.save_draft(episode, "script", revision, content, "person", "person")
+    memory.upsert_episode(episode, script=content)
+
+
+def report_cut(project: Project, episode: int) -> None:
+    """The finished episode's video and its runtime against the outline's target, if cut."""
+    row = project.memory.episode(episode) or {}
+    if row.get("video"):
+        target = json.loads(row["outline"])["target_runtime_seconds"] if row.get("outline") else "?"
+        out.print(
+            f"Its video: {project.path / row['video']} ({row['runtime_seconds']:.1f} s; "
+            f"target {target} s)",
+            soft_wrap=True,
+        )
+
+
+def render(
+    episode: Annotated[int | None, typer.Argument(help="Default the current episode.")] = None,
+    directory: Dir = Path("."),
+    line: Lines = None,
+) -> None:
+    """Make an episode's video again from the director's calls: only what changed is redone."""
+    with opened(directory) as project:
+        number = episode or project.current_episode()
+        if line:
+            change_lines(project.memory, number, line)
+        made = production.render(project.config, project.memory, project.path, number)
+        rows = project.db.execute(
+            "select count(*), sum(cached), sum(cost) from ledger where episode = ? and run = ?",
+            [number, made["run"]],
+        ).fetchone()
+        calls, cached, cost = rows[0], rows[1] or 0, rows[2] or 0.0
+        cut = made["cut"]
+        out.print(
+            f"{cut['video']} and {cut['srt']}: {cut['runtime_seconds']:.1f} s "
+            f"(target {cut['target_seconds']} s)",
+            soft_wrap=True,
+        )
+        out.print(
+            f"{calls} tool calls: {calls - cached} made, {cached} from the cache; cost {cost:g}"
+        )
+
+
+def cost(
+    directory: Dir = Path("."),
+    episode: Annotated[int | None, typer.Option(help="One episode, shot by shot.")] = None,
+) -> None:
+    """What rendering cost: per shot, per episode and for the series (cached calls are free)."""
+    with opened(directory) as project:
+        where, args = ("where episode = ?", [episode]) if episode else ("", [])
+        rows: list[dict[str, Any]] = list(
+            project.db.query(
+                "select episode, shot, tool, backend, count(*) as calls,"
+                " sum(1 - cached) as made, round(sum(cost), 6) as cost from ledger"
+                f" {where} group by episode, shot, tool, backend order by episode, shot, tool",
+                args,
+            )
+        )
+        if not rows:
+            raise_none = "no rendering yet: approve an episode's shots, or `writersroom render`"
+            err.print(f"[red]error:[/] {raise_none}", highlight=False)
+            raise typer.Exit(1)
+        table = Table(title="Render cost")
+        for column in ("Episode", "Shot", "Tool", "Backend", "Calls", "Made", "Cost"):
+            table.add_column(column)
+        totals: dict[int, float] = {}
+        for row in rows:
+            shot = "cut" if row["shot"] == 0 else str(row["shot"])
+            table.add_row(
+                str(row["episode"]),
+                shot,
+                row["tool"],
+                row["backend"],
+                str(row["calls"]),
+                str(row["made"]),
+                f"{row['cost']:g}",
+            )
+            totals[row["episode"]] = totals.get(row["episode"], 0.0) + row["cost"]
+        out.print(table)
+        for number, total in totals.items():
+            out.print(f"episode {number}: {total:g}")
+        if episode is None:
+            out.print(f"series: {sum(totals.values()):g}")

@@ -1,0 +1,190 @@
+"""`writersroom memory ...`, `check` and `export`: the series memory and scripts in Fountain.
+
+Registered on the main command in cli.py. Every error is one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from writersroom import checker, fountain
+from writersroom.continuity_canon import Canon, CastMember
+from writersroom.continuity_rules import Rules
+from writersroom.errors import InputError, WritersroomError
+from writersroom.facts import Ledger
+from writersroom.project import Project
+from writersroom.schemas import ContinuityIssue, Script, SeriesBible
+
+memory_app = typer.Typer(help="Search the series memory: facts, scenes and summaries.")
+out = Console()
+err = Console(stderr=True)
+Dir = Annotated[Path, typer.Option("--dir", help="The project folder.")]
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except WritersroomError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def project_at(path: Path) -> Iterator[Project]:
+    with one_line_errors():
+        project = Project(path.resolve())
+        try:
+            yield project
+        finally:
+            project.close()
+
+
+@memory_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find (full-text search).")],
+    directory: Dir = Path("."),
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+) -> None:
+    """Find facts, scenes and episode summaries that match the words."""
+    if not query.strip():
+        with one_line_errors():
+            raise InputError("the search is empty: give a few words to find")
+    with project_at(directory) as project:
+        hits = Ledger(project.memory.db).search(query, limit)
+        if not hits:
+            out.print(f"Nothing in the series memory matches {query!r}.", highlight=False)
+        for hit in hits:
+            where = f"episode {hit['episode']}" + (
+                f", scene {hit['scene']}" if hit["scene"] else ""
+            )
+            text = " ".join(hit["text"].split())
+            out.print(f"[bold]{where}[/] ({hit['where']}): {escape(text)}", highlight=False)
+
+
+@memory_app.command()
+def facts(
+    character: Annotated[str, typer.Argument(help="A character's name, as in the bible.")],
+    directory: Dir = Path("."),
+) -> None:
+    """Everything the ledger holds about one character, episode by episode."""
+    with project_at(directory) as project:
+        rows = Ledger(project.memory.db).facts(character)
+        if not rows:
+            bible = project.memory.bible() or {"characters": []}
+            cast = ", ".join(c["name"] for c in bible["characters"]) or "no cast yet"
+            raise InputError(f"no facts about {character!r} (the cast: {cast})")
+        for r in rows:
+            value = f" ({r['value']})" if r["value"] else ""
+            out.print(
+                f"episode {r['episode']}, scene {r['scene']} · {r['kind']}: "
+                f"{escape(r['subject'])}{escape(value)} — {escape(r['text'])}",
+                highlight=False,
+            )
+
+
+def _canon(play: fountain.Screenplay, series: Path | None) -> Canon:
+    if series is None:
+        cast = [CastMember(name, age) for name, age in play.cast()]
+        return Canon(cast, episode=play.episode() or 1, source="the title page")
+    with project_at(series) as project:
+        data = project.memory.bible()
+        if data is None:
+            raise InputError(f"{series} has no approved bible yet to check against")
+        numbers = [e["number"] for e in project.memory.episodes()]
+        episode = play.episode() or max(numbers, default=0) + 1
+        return checker.canon_for(project.memory, SeriesBible.model_validate(data), episode)
+
+
+def _file_line(play: fountain.Screenplay, issue: ContinuityIssue) -> int | None:
+    scene = next((s for s in play.scenes if s.number == issue.scene), None)
+    if scene is None:
+        return None
+    line = next((d.at for d in scene.dialogue() if d.line == issue.line), None)
+    return line or scene.at or None
+
+
+def check(
+    script: Annotated[Path, typer.Argument(help="A screenplay in Fountain (.fountain).")],
+    series: Annotated[
+        Path | None, typer.Option(help="Check against this series' bible and memory.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a Fountain script's continuity; exit code 1 when it has errors.
+
+    Against a series' memory with --series; otherwise against the cast on its title page
+    (`Characters: Name (age), ...`), or the speakers as they first appear.
+    """
+    with one_line_errors():
+        play = fountain.read_script_file(script)
+        canon = _canon(play, series)
+    issues = Rules(play, canon).run()
+    errors = [i for i in issues if i.severity == "error"]
+    if as_json:
+        report = {
+            "script": str(script),
+            "errors": len(errors),
+            "warnings": len(issues) - len(errors),
+            "issues": [
+                i.model_dump(mode="json") | {"file_line": _file_line(play, i)} for i in issues
+            ],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        out.print(
+            f"{escape(str(script))}: {len(play.scenes)} scenes, {len(errors)} error(s), "
+            f"{len(issues) - len(errors)} warning(s)",
+            highlight=False,
+        )
+        for issue in issues:
+            at = _file_line(play, issue)
+            where = f" (line {at} of the file)" if at else ""
+            out.print(
+                f"  {issue.severity} · {issue.kind} · {escape(checker.describe(issue))}{where}",
+                highlight=False,
+            )
+    if errors:
+        raise typer.Exit(1)
+
+
+def export(
+    episode: Annotated[int, typer.Argument(help="The episode number.", min=1)],
+    directory: Dir = Path("."),
+    as_fountain: Annotated[
+        bool, typer.Option("--fountain", help="Write Fountain (default: the script's JSON).")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Export an episode's script: the approved one, else the latest draft."""
+    with project_at(directory) as project:
+        row = project.memory.episode(episode)
+        if row and row["script"]:
+            data = json.loads(row["script"])
+        else:
+            draft = project.memory.draft(episode, "script")
+            if draft is None:
+                raise InputError(f"episode {episode} has no script yet")
+            data = draft["content"]
+        script = Script.model_validate(data)
+        bible = project.memory.bible() or {"characters": []}
+    cast = [(c["name"], c.get("age")) for c in bible["characters"]]
+    if as_fountain:
+        text = fountain.to_fountain(script, cast)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"Wrote episode {episode}'s script to {escape(str(output))}.", highlight=False)

@@ -1,0 +1,268 @@
+"""The review room's pages: series, episodes, the waiting checkpoint, drafts and renders.
+
+Server-rendered Jinja2 (autoescaped: a draft is model output and stays text), one worker
+thread for the run (see `runner.py`), files served only from the project's render folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jinja2
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.templating import Jinja2Templates
+
+from writersroom.answers import summarize
+from writersroom.errors import Conflict, InputError
+from writersroom.graph import BIBLE_EPISODE
+from writersroom.project import Project
+from writersroom.schemas import Decision
+from writersroom.web import security
+from writersroom.web.runner import Runner
+from writersroom.web.views import (
+    clock,
+    diff,
+    episode_media,
+    render_file,
+    spoken,
+    srt_to_vtt,
+)
+
+KINDS = ("bible", "outline", "script", "shots")
+# what rendering each episode cost (the production tools' ledger; cached calls cost nothing)
+RENDER_COSTS = (
+    "select episode, count(*) as calls, sum(1 - cached) as made, round(sum(cost), 4) as cost"
+    " from ledger group by episode"
+)
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("writersroom.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["clock"] = clock
+    return Jinja2Templates(env=env)
+
+
+def _draft_episode(kind: str, episode: int) -> int:
+    return BIBLE_EPISODE if kind == "bible" else episode
+
+
+def create_app(path: Path, token: str | None = None, loopback: bool = True) -> FastAPI:
+    """The app for the project folder `path`.
+
+    Args:
+        token: when given, every request must carry it (query `token=` once, then a cookie).
+        loopback: the server listens on a loopback address only; refuse other Host names
+            (a page elsewhere cannot reach it through DNS rebinding).
+    """
+    path = path.resolve()
+    runner = Runner(path)
+    templates = _templates()
+    app = FastAPI(title="writersroom review room", docs_url=None, redoc_url=None)
+    security.install(app, token, loopback)
+    app.mount("/static", StaticFiles(packages=[("writersroom.web", "static")]), name="static")
+    app.state.runner = runner
+
+    @contextmanager
+    def opened() -> Iterator[Project]:
+        project = runner.open()
+        try:
+            yield project
+        finally:
+            project.close()
+
+    def page(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
+        values |= {"runner": runner.status(), "project_dir": str(path)}
+        return templates.TemplateResponse(request, name, values, status_code=status_code)
+
+    def message(request: Request, status_code: int, title: str, text: str, back: str) -> Response:
+        return page(request, "message.html", status_code, title=title, text=text, back=back)
+
+    def episode_page(request: Request, number: int, status_code: int = 200, **extra: Any):
+        with opened() as project:
+            if project.memory.series() is None or number < 1:
+                raise HTTPException(404, "no such episode")
+            row = project.memory.episode(number)
+            if row is None:
+                raise HTTPException(404, f"episode {number} has not started")
+            waiting = project.pending(number)
+            checkpoint = None
+            if waiting is not None:
+                checkpoint = _checkpoint_view(project, waiting.payload, number)
+            drafts = {
+                kind: project.memory.revisions(_draft_episode(kind, number), kind) for kind in KINDS
+            }
+            shots = project.memory.draft(number, "shots") if waiting is None else None
+            said = _spoken(project, "shots", shots["content"], number) if shots else {}
+            values = {
+                "series": project.memory.series(),
+                "episode": row,
+                "stopped": waiting is None and bool(project.next_nodes(number)),
+                "checkpoint": checkpoint,
+                "drafts": drafts,
+                "shots": shots["content"] if shots else None,
+                "spoken": checkpoint["spoken"] if checkpoint else said,
+                "decisions": project.memory.decisions(number),
+                "media": episode_media(path, number),
+                "error": None,
+                "notes": "",
+                "draft_text": None,
+            }
+        return page(request, "episode.html", status_code, **(values | extra))
+
+    @app.get("/")
+    def index(request: Request) -> Response:
+        with opened() as project:
+            series = project.memory.series()
+            episodes = []
+            for row in project.memory.episodes():
+                waiting = project.pending(row["number"])
+                stopped = () if waiting else project.next_nodes(row["number"])
+                episodes.append({**row, "waiting": waiting, "stopped": stopped})
+            usage = project.memory.usage_by_agent()
+            costs = {r["episode"]: r for r in project.db.query(RENDER_COSTS)}
+            return page(
+                request, "index.html", series=series, episodes=episodes, usage=usage, costs=costs
+            )
+
+    @app.get("/episodes/{number}")
+    def episode(request: Request, number: int) -> Response:
+        return episode_page(request, number)
+
+    @app.get("/episodes/{number}/drafts/{kind}")
+    def draft(request: Request, number: int, kind: str, revision: int | None = None) -> Response:
+        if kind not in KINDS:
+            raise HTTPException(404, f"no kind of draft called {kind}")
+        with opened() as project:
+            where = _draft_episode(kind, number)
+            row = project.memory.draft(where, kind, revision)
+            if row is None:
+                raise HTTPException(404, f"no {kind} revision {revision or ''} yet")
+            previous = project.memory.draft(where, kind, row["revision"] - 1)
+            return page(
+                request,
+                "draft.html",
+                series=project.memory.series(),
+                number=number,
+                kind=kind,
+                row=row,
+                revisions=project.memory.revisions(where, kind),
+                changes=diff(previous["content"], row["content"], kind) if previous else None,
+                media=episode_media(path, number),
+                spoken=_spoken(project, kind, row["content"], number),
+            )
+
+    @app.post("/episodes/{number}/decide")
+    async def decide(request: Request, number: int) -> Response:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), True).items()}
+        return await run_in_threadpool(_decide, request, number, form)
+
+    def _decide(request: Request, number: int, form: dict[str, str]) -> Response:
+        back = f"/episodes/{number}"
+        notes, text = form.get("notes", ""), form.get("draft")
+        try:
+            expected = (number, form["checkpoint"], int(form["revision"]))
+            action = form["action"]
+            draft = json.loads(text) if action == "edit" and text is not None else None
+            decision = Decision(action=action, notes=notes, draft=draft)  # type: ignore[arg-type]
+            runner.decide(decision, expected)
+        except Conflict as exc:
+            return message(request, 409, "Already decided", str(exc), back)
+        except (KeyError, ValueError) as exc:  # a form without its fields, bad JSON, bad values
+            return episode_page(
+                request, number, 400, error=_problem(exc), notes=notes, draft_text=text
+            )
+        except InputError as exc:
+            return episode_page(request, number, 400, error=str(exc), notes=notes, draft_text=text)
+        return RedirectResponse(back, status_code=303)
+
+    @app.post("/resume")
+    def resume(request: Request) -> Response:
+        try:
+            runner.resume()
+        except Conflict as exc:
+            return message(request, 409, "Already running", str(exc), "/")
+        except InputError as exc:
+            return message(request, 400, "Nothing to resume", str(exc), "/")
+        return RedirectResponse("/", status_code=303)
+
+    @app.get("/status")
+    def status() -> JSONResponse:
+        with opened() as project:
+            waiting = project.pending() if project.memory.series() else None
+        body = runner.status() | {
+            "waiting": [waiting.episode, waiting.checkpoint, waiting.revision] if waiting else None
+        }
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    @app.get("/files/{relative:path}")
+    def files(relative: str) -> FileResponse:
+        target = render_file(path, relative)
+        if target is None:
+            raise HTTPException(404, "no such file in the project's render folder")
+        return FileResponse(target)
+
+    @app.get("/episodes/{number}/subtitles.vtt")
+    def subtitles(number: int) -> Response:
+        media = episode_media(path, number)
+        target = render_file(path, media.subtitles) if media.subtitles else None
+        if target is None:
+            raise HTTPException(404, "this episode has no subtitles yet")
+        text = target.read_text(encoding="utf-8", errors="replace")
+        return Response(srt_to_vtt(text), media_type="text/vtt; charset=utf-8")
+
+    @app.exception_handler(StarletteHTTPException)
+    def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        title = "Not found" if exc.status_code == 404 else f"Refused ({exc.status_code})"
+        return message(request, exc.status_code, title, str(exc.detail), "/")
+
+    return app
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"the form lacks its {exc} field"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"the edited draft is not JSON: {exc}"
+    if isinstance(exc, ValidationError):
+        return summarize(exc)
+    return str(exc)
+
+
+def _spoken(project: Project, kind: str, draft: dict[str, Any], number: int) -> dict:
+    """For a shot list, each shot's dialogue from the episode's latest script."""
+    if kind != "shots":
+        return {}
+    script = project.memory.draft(number, "script")
+    return spoken(draft, script["content"] if script else None)
+
+
+def _checkpoint_view(project: Project, payload: dict[str, Any], number: int) -> dict[str, Any]:
+    """What the page shows of a waiting checkpoint: the draft, its diff, the review."""
+    kind, revision = payload["kind"], payload["revision"]
+    previous = project.memory.draft(_draft_episode(kind, number), kind, revision - 1)
+    return {
+        "name": payload["checkpoint"],
+        "kind": kind,
+        "revision": revision,
+        "draft": payload["draft"],
+        "previous": previous,
+        "changes": diff(previous["content"], payload["draft"], kind) if previous else None,
+        "continuity": payload.get("continuity"),
+        "critique": payload.get("critique"),
+        "json": json.dumps(payload["draft"], indent=2, ensure_ascii=False),
+        "spoken": _spoken(project, kind, payload["draft"], number),
+    }

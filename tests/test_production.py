@@ -1,0 +1,188 @@
+"""Production end to end on the scripted director and the embedded backends, real ffmpeg.
+
+One series is made once per module (episode 1, then episode 2); tests that change it work on
+a copy of its folder, cache included.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from conftest import answers, calls, make_project, rows, wr
+
+PREMISE = "Twin sisters swapped at birth fight over the family empire"
+SHOTS_SECONDS = 15.0  # the recorded shot list: 4 + 3 + 3 + 5
+DIALOGUE = [
+    "You dropped something, cleaner.",
+    "Sorry, Miss Lin.",
+    "That file is not yours to read.",
+    "It has my name on it.",
+]
+
+
+def ffmpeg_describes(path: Path) -> str:
+    done = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return done.stderr
+
+
+def median_pitch(path: Path) -> float:
+    """Median fundamental frequency of a mono 16-bit wav, by autocorrelation of voiced frames."""
+    with wave.open(str(path)) as w:
+        rate = w.getframerate()
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768
+    frame, hop, found = int(0.04 * rate), int(0.01 * rate), []
+    low, high = int(rate / 400), int(rate / 60)
+    for start in range(0, len(x) - frame, hop):
+        w = x[start : start + frame]
+        if np.sqrt(np.mean(w**2)) < 0.05:
+            continue
+        ac = np.correlate(w, w, "full")[frame - 1 :]
+        lag = low + int(np.argmax(ac[low:high]))
+        if ac[lag] > 0.3 * ac[0]:
+            found.append(rate / lag)
+    return float(np.median(found))
+
+
+def srt_cues(path: Path) -> list[str]:
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    return [block.splitlines()[2] for block in blocks]
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    replies = answers()
+    for task, key in (("outline_episode", "number"), ("write_script", "episode")):
+        replies[task].append({**replies[task][0], key: 2})
+    project = make_project(tmp_path_factory.mktemp("production") / "series", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def copy_of(series: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(series, tmp_path / "copy"))
+
+
+def test_the_episode_is_a_vertical_h264_aac_video_with_its_subtitles(series: Path) -> None:
+    folder = series / "render" / "episode-01"
+    description = ffmpeg_describes(folder / "episode.mp4")
+    assert re.search(r"Video: h264 .*720x1280", description), description
+    assert re.search(r"Audio: aac", description), description
+    hours, minutes, seconds = re.search(r"Duration: (\d+):(\d+):([\d.]+)", description).groups()
+    duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    assert abs(duration - SHOTS_SECONDS) <= 0.2 * SHOTS_SECONDS
+    assert srt_cues(folder / "episode.srt") == DIALOGUE
+    assert rows(series, "select video, runtime_seconds from episodes where number = 1") == [
+        ("render/episode-01/episode.mp4", pytest.approx(duration, abs=0.1))
+    ]
+    made = rows(series, "select tool, count(*) from ledger where episode = 1 group by tool")
+    assert dict(made) == {"generate_video": 4, "synthesize_voice": 4, "lip_sync": 4, "assemble": 1}
+
+
+def test_the_tool_calls_are_function_calls_in_the_directors_messages(series: Path) -> None:
+    asked = calls(series, "produce")[0]
+    assert asked["agent"] == "director"
+    assert asked["tools"] == ["generate_video", "synthesize_voice", "lip_sync"]
+    assert "Lin Yue: You dropped something, cleaner." in asked["messages"][-1]["content"]
+    kept = json.loads(rows(series, "select calls from episodes where number = 1")[0][0])
+    assert [c["name"] for c in kept].count("lip_sync") == 4
+    ids = {c["id"] for c in kept}
+    ledger_ids = {r[0] for r in rows(series, "select call_id from ledger where episode = 1")}
+    assert ledger_ids == ids | {"cut"}  # every backend call answers one of the director's calls
+
+
+def test_two_characters_sound_different_and_keep_their_voices(series: Path) -> None:
+    voices = dict(rows(series, "select name, voice_id from characters"))
+    assert len(set(voices.values())) == 3
+    first = series / "render" / "episode-01"
+    yue, mei = (
+        median_pitch(first / "shot-02/line-1.wav"),
+        median_pitch(first / "shot-03/line-2.wav"),
+    )
+    assert abs(yue - mei) / min(yue, mei) > 0.08, (yue, mei)
+    line = json.loads((first / "shot-02/line-1.wav.json").read_text())
+    assert line["voice_id"] == voices["Lin Yue"]
+    assert [p[0] for p in line["phonemes"]][:3] and all(p[1] <= p[2] for p in line["phonemes"])
+
+    result = wr("next-episode", "--auto", "--dir", str(series), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert dict(rows(series, "select name, voice_id from characters")) == voices
+    second = series / "render" / "episode-02"
+    assert srt_cues(second / "episode.srt") == DIALOGUE
+    again = median_pitch(second / "shot-02/line-1.wav")
+    assert again == pytest.approx(yue, rel=0.05)
+
+
+def test_render_again_makes_nothing_and_a_changed_line_only_its_shot(
+    series: Path, tmp_path: Path
+) -> None:
+    project = copy_of(series, tmp_path)
+    result = wr("render", "1", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    run = rows(project, "select max(run) from ledger where episode = 1")[0][0]
+    assert rows(project, "select count(*), sum(cached) from ledger where run = ?", (run,)) == [
+        (13, 13)
+    ]
+    assert "0 made, 13 from the cache" in result.stdout
+
+    changed = "It has my mother's name on it."
+    result = wr("render", "1", "--line", f"2.2={changed}", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    made = rows(
+        project,
+        "select shot, tool, file from ledger where cached = 0 and run = ? order by id",
+        (run + 1,),
+    )
+    assert made == [
+        (4, "synthesize_voice", "shot-04/line-2.wav"),
+        (4, "lip_sync", "shot-04/lipsync-2.mp4"),
+        (0, "assemble", "episode.mp4"),
+    ]
+    assert srt_cues(project / "render" / "episode-01" / "episode.srt")[-1] == changed
+    assert rows(project, "select agent from drafts where kind = 'script' order by revision")[
+        -1
+    ] == ("person",)
+
+
+def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) -> None:
+    replies = answers()
+    good = replies["produce"][0]["tool_calls"]
+    shot_3 = [c for c in good if c["args"]["shot"] == 3]
+    first = [c for c in good if c["args"]["shot"] != 3]
+    first[0] = {**first[0], "args": {**first[0]["args"], "out": "../../../escaped.mp4"}}
+    first.append({"name": "synthesize_voice", "args": "{shot: 3, line"})  # malformed JSON
+    first.append({"name": "lip_sync", "args": {**shot_3[2]["args"], "audio": "/etc/passwd"}})
+    replies["produce"] = [{"tool_calls": first}, {"tool_calls": [*shot_3, good[0]]}]
+    project = make_project(
+        tmp_path / "p", replies, extra_toml="[production.prices.video]\nstoryboard = 0.5\n"
+    )
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+
+    asked = calls(project, "produce")
+    assert len(asked) == 2
+    again = asked[1]["messages"]
+    refused = [m["content"] for m in again if m["role"] == "tool" and m["status"] == "error"]
+    assert any("leads outside the render folder" in r or "not a file name" in r for r in refused)
+    assert any("not a JSON object" in r for r in refused)
+    assert any("/etc/passwd" in r for r in refused)
+    assert any(m["role"] == "ai" and m.get("tool_calls") for m in again)
+    assert "Not produced yet: shot 1 needs generate_video; shot 3 needs" in again[-1]["content"]
+    assert not list(tmp_path.glob("**/escaped.mp4"))
+    videos = rows(project, "select shot from ledger where tool = 'generate_video'")
+    assert sorted(videos) == [(1,), (2,), (3,), (4,)]
+    cost = wr("cost", "--dir", str(project))
+    assert cost.returncode == 0, cost.stderr
+    assert "series: 7.5" in cost.stdout  # 15 s of storyboard at 0.5 a second

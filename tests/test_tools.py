@@ -1,0 +1,211 @@
+"""The production tools' parts: path safety, casting, visemes, backends by configuration,
+function calling on the scripted and the llama.cpp providers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_project, smollm2
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.tools import StructuredTool
+from pydantic import BaseModel, Field
+
+from writersroom.config import load_config
+from writersroom.errors import ConfigError
+from writersroom.providers import ModelRegistry
+from writersroom.providers.local import ChatLlamaCpp
+from writersroom.providers.scripted import read_calls
+from writersroom.providers.tool_calling import calls_schema, with_calls
+from writersroom.tools import registry, voices
+from writersroom.tools.base import CharacterLook, VideoRequest
+from writersroom.tools.figures import COLOURS, appearance
+from writersroom.tools.lipsync import timeline, viseme
+from writersroom.tools.media import RenderError, probe
+from writersroom.tools.safety import inside
+from writersroom.tools.storyboard import StoryboardVideo
+
+
+def test_model_written_paths_stay_inside_the_render_folder(tmp_path: Path) -> None:
+    root = tmp_path / "render"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", root / "link")
+    assert inside(root, "shot-01/video.mp4", (".mp4",)) == root.resolve() / "shot-01/video.mp4"
+    for bad in (
+        "../escape.mp4",
+        "/tmp/x.mp4",
+        "shot-01/../../x.mp4",
+        ".hidden.mp4",
+        "C:\\x.mp4",
+        "",
+        "link/x.mp4",
+        "a/b/c/d/e.mp4",
+    ):
+        with pytest.raises(RenderError):
+            inside(root, bad, (".mp4",))
+    with pytest.raises(RenderError, match="must end in"):
+        inside(root, "shot-01/video.sh", (".mp4",))
+
+
+def test_casting_gives_each_character_a_fitting_distinct_voice() -> None:
+    taken: list[str] = []
+    cast = {}
+    for name, about in (
+        ("Mei", "protagonist; she is the heiress; low, measured voice"),
+        ("Yue", "twin sister in a red dress; bright and quick"),
+        ("Hao", "love interest, navy suit, calm baritone"),
+        ("Extra", "a passer-by"),
+    ):
+        cast[name] = voices.cast(about, "en", taken)
+        taken.append(cast[name])
+    assert len(set(cast.values())) == 4
+    pitch = {name: voices.parse(v)[2] for name, v in cast.items()}
+    assert pitch["Hao"] < 1 < pitch["Mei"] < pitch["Yue"]  # baritone low; the sisters high
+    assert voices.cast("她是姐姐", "zh", []).startswith("espeak:cmn:")
+    for _ in range(20):  # a cast larger than the presets still gets distinct voices
+        taken.append(voices.cast("someone", "en", taken))
+    assert len(set(taken)) == len(taken)
+    with pytest.raises(RenderError):
+        voices.parse("piper:joe:pitch=9")
+
+
+def test_a_look_is_drawn_as_written_and_the_seed_fixes_the_rest() -> None:
+    look = CharacterLook(name="Yue", look="sharp bob, red silk dress, jade pendant", seed=5)
+    drawn = appearance(look)
+    assert (drawn.clothes, drawn.garment, drawn.hair_style) == (COLOURS["red"], "dress", "bob")
+    assert drawn.accent == COLOURS["jade"]
+    assert appearance(look) == drawn
+    other = appearance(look.model_copy(update={"seed": 6}))
+    assert other.clothes == drawn.clothes  # what the look names does not depend on the seed
+
+
+def test_storyboard_shot_moves_and_maps_the_mouths(tmp_path: Path) -> None:
+    cast = [
+        CharacterLook(name="Mei", look="grey trench coat", seed=1),
+        CharacterLook(name="Hao", look="navy suit", seed=2),
+    ]
+    request = VideoRequest(
+        shot=1,
+        visual_prompt="an archive at night",
+        framing="medium",
+        camera="pan",
+        duration_seconds=1.0,
+        characters=cast,
+        setting="INT. ARCHIVE - NIGHT",
+    )
+    result = StoryboardVideo().generate(request, tmp_path / "shot.mp4")
+    info = probe(tmp_path / "shot.mp4")
+    assert (info["video"], info["width"], info["height"]) == ("h264", 720, 1280)
+    assert result.meta["frames"] == 24 and result.duration_seconds == 1.0
+    mouths = result.meta["faces"]["Mei"]["mouth"]
+    assert len(mouths) == 24 and mouths[0][0] > mouths[-1][0]  # the pan moves the frame
+
+
+def test_phonemes_become_visemes_on_time() -> None:
+    assert [viseme(p) for p in ("m", "f", "u", "ɑ", "ɪ", "s", " ", "_:", "'Au")] == [
+        "closed",
+        "fv",
+        "round",
+        "wide",
+        "mid",
+        "small",
+        "rest",
+        "rest",
+        "wide",
+    ]
+    frames = timeline([["m", 0.0, 0.1], ["ˈ", 0.1, 0.15], ["ɑ", 0.15, 0.3]], fps=20, frames=8)
+    assert frames == ["closed", "closed", "wide", "wide", "wide", "wide", "rest", "rest"]
+
+
+def test_backends_come_from_the_configuration(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", extra_toml='[production]\nvideo = "hologram"\n')
+    with pytest.raises(ConfigError, match="unknown backend 'hologram'; choose one of"):
+        load_config(project)
+    assert registry.load("video", "storyboard").name == "storyboard"
+    registry.register("video", "copy", "writersroom.tools.storyboard:StoryboardVideo")
+    try:
+        assert "copy" in registry.names("video")
+        with pytest.raises(ConfigError, match=r"\[production.options.copy\]"):
+            registry.load("video", "copy", {"resolution": 4})
+    finally:
+        del registry.BACKENDS["video"]["copy"]
+
+
+class Wave(BaseModel):
+    """Wave at someone."""
+
+    who: str = Field(max_length=40)
+    times: int = Field(ge=1, le=3)
+
+
+def wave_tool() -> StructuredTool:
+    return StructuredTool.from_function(
+        func=lambda who, times: f"waved at {who}",
+        name="wave",
+        args_schema=Wave,
+        description="Wave at someone.",
+    )
+
+
+def test_the_scripted_model_answers_with_tool_calls_and_logs_the_tools(tmp_path: Path) -> None:
+    replies = {
+        "greet": [
+            {
+                "tool_calls": [
+                    {"name": "wave", "args": {"who": "Mei", "times": 2}},
+                    {"name": "wave", "args": "{who:"},
+                ]
+            }
+        ]
+    }
+    project = make_project(tmp_path / "p", replies)
+    model = ModelRegistry(load_config(project), project).for_agent("director")
+    reply = model.chat.bind_tools([wave_tool()]).invoke(
+        [HumanMessage(content="greet")], config={"metadata": {"task": "greet"}}
+    )
+    assert reply.tool_calls == [
+        {
+            "name": "wave",
+            "args": {"who": "Mei", "times": 2},
+            "id": "call-greet-1-1",
+            "type": "tool_call",
+        }
+    ]
+    assert reply.invalid_tool_calls[0]["args"] == "{who:"
+    assert read_calls(project)[0]["tools"] == ["wave"]
+
+
+def test_a_text_answer_of_calls_becomes_tool_calls() -> None:
+    schema = calls_schema(
+        [{"type": "function", "function": {"name": "wave", "parameters": Wave.model_json_schema()}}]
+    )
+    choice = schema["properties"]["tool_calls"]["items"]["anyOf"][0]
+    assert choice["properties"]["name"] == {"const": "wave"}
+    assert "maxLength" not in json.dumps(schema)  # kept out of the grammar, checked by the tool
+    from langchain_core.messages import AIMessage
+
+    parsed = with_calls(
+        AIMessage(
+            content='{"tool_calls": [{"name": "wave", "args": '
+            '{"who": "Yue", "times": 1}}, {"name": 3}]}'
+        ),
+        "c",
+    )
+    assert parsed.tool_calls[0]["args"] == {"who": "Yue", "times": 1}
+    assert len(parsed.invalid_tool_calls) == 1
+    broken = with_calls(AIMessage(content="I will wave."), "c")
+    assert broken.tool_calls == [] and len(broken.invalid_tool_calls) == 1
+
+
+@pytest.mark.slow
+def test_llama_cpp_calls_the_offered_tools() -> None:
+    chat = ChatLlamaCpp(model_path=str(smollm2()), context_tokens=2048, max_tokens=200)
+    reply = chat.bind_tools([wave_tool()], max_calls=2).invoke(
+        [SystemMessage(content="You greet people."), HumanMessage(content="Wave at Mei twice.")]
+    )
+    assert reply.tool_calls, reply.invalid_tool_calls
+    assert {call["name"] for call in reply.tool_calls} == {"wave"}
+    assert all(isinstance(call["args"]["who"], str) for call in reply.tool_calls)

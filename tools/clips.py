@@ -1,0 +1,55 @@
+"""What the real video backends share: the text and seed a picture model is given for a shot,
+downloading a result URL, and conforming a clip a service returned to the shot format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from writersroom.tools.base import FPS, HEIGHT, WIDTH, VideoRequest
+from writersroom.tools.media import RenderError, run
+
+ENCODE = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+
+
+def shot_description(request: VideoRequest) -> str:
+    """The text a picture model is given for a shot: its visual prompt, setting, framing,
+    camera and the fixed look of each character in it."""
+    parts = [request.visual_prompt.strip().rstrip(".")]
+    if request.setting.strip():
+        parts.append(request.setting.strip().rstrip("."))
+    parts.append(f"{request.framing} shot, {request.camera} camera, vertical 9:16")
+    parts.extend(f"{c.name}: {c.look.strip().rstrip('.')}" for c in request.characters)
+    return ". ".join(parts) + "."
+
+
+def shot_seed(request: VideoRequest) -> int:
+    """A seed that keeps a shot reproducible and a character's shots alike: the first
+    character's series seed, else the shot number."""
+    return (request.characters[0].seed if request.characters else request.shot) % (2**31)
+
+
+def conform_video(source: Path, out: Path, duration: float) -> None:
+    """Re-encode `source` as a shot: 720x1280 (scaled to cover, centre-cropped), 24 fps, H.264,
+    no audio, exactly `duration` seconds (the last frame held if the source is shorter)."""
+    picture = (
+        f"scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=increase,crop={WIDTH}:{HEIGHT},"
+        f"setsar=1,fps={FPS},tpad=stop_mode=clone:stop_duration={duration:.3f}"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run(["-i", str(source), "-vf", picture, "-t", f"{duration:.3f}", "-an", *ENCODE, str(out)])
+
+
+def download(url: str, out: Path, timeout: float) -> None:
+    """Fetch a result URL into `out`, streamed; an HTTP or network failure is a RenderError."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with requests.get(url, stream=True, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise RenderError(f"downloading the result answered HTTP {response.status_code}")
+            with out.open("wb") as file:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    file.write(chunk)
+    except requests.RequestException as exc:
+        raise RenderError(f"cannot download the result: {type(exc).__name__}") from exc

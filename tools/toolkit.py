@@ -1,0 +1,387 @@
+"""The director's tools as LangChain tools, and the studio that carries their calls out.
+
+The model sees four functions (`generate_video`, `synthesize_voice`, `lip_sync` and, for the
+cut, `assemble`) with pydantic argument schemas; the studio checks each call against the
+approved shot list, fills in what series memory fixes (a character's look, seed and voice, a
+line's words), keeps every file inside the episode's render folder, and runs the configured
+backend through the cache. What is still missing per shot is what the director is asked again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from pydantic import BaseModel, Field, ValidationError
+
+from writersroom.answers import summarize
+from writersroom.tools.base import (
+    CharacterLook,
+    LipSyncRequest,
+    MediaResult,
+    VideoRequest,
+    VoiceRequest,
+)
+from writersroom.tools.cache import RenderCache
+from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
+from writersroom.tools.media import RenderError
+from writersroom.tools.safety import inside
+
+LEAD_SECONDS = 0.3  # silence before a shot's first line
+GAP_SECONDS = 0.25  # between two lines of a shot
+TAIL_SECONDS = 0.4  # after a shot's last line
+ORDER = {"synthesize_voice": 0, "generate_video": 1, "lip_sync": 2}
+
+
+class GenerateVideo(BaseModel):
+    """Draw one shot of the episode as a 9:16 moving picture, without sound. Call it once per
+    shot. It writes shot-NN/video.mp4 unless `out` names another file."""
+
+    shot: int = Field(ge=1, description="the shot's number in the shot list")
+    visual_prompt: str = Field(min_length=1, max_length=600, description="what the camera sees")
+    framing: Literal["wide", "medium", "close-up"]
+    camera: Literal["static", "pan", "push-in"]
+    duration_seconds: float = Field(gt=0, le=30)
+    characters: list[str] = Field(default_factory=list, max_length=6, description="cast names")
+    out: str = Field(default="", max_length=120, description="file inside the render folder")
+
+
+class SynthesizeVoice(BaseModel):
+    """Speak one dialogue line in its speaker's voice (the words come from the approved
+    script). Call it once for every line of every shot. It writes shot-NN/line-L.wav unless
+    `out` names another file."""
+
+    shot: int = Field(ge=1)
+    line: int = Field(ge=1, description="the line's number in its scene, as in the shot list")
+    speaker: str = Field(min_length=1, max_length=60)
+    out: str = Field(default="", max_length=120)
+
+
+class LipSync(BaseModel):
+    """Move the speaker's mouth in the shot's video to their voice line. Call it once for
+    every line whose speaker is in frame, naming the files generate_video and
+    synthesize_voice made. It writes shot-NN/lipsync-L.mp4 unless `out` names another file."""
+
+    shot: int = Field(ge=1)
+    line: int = Field(ge=1)
+    speaker: str = Field(min_length=1, max_length=60)
+    video: str = Field(min_length=1, max_length=120, description="the shot's video file")
+    audio: str = Field(min_length=1, max_length=120, description="the line's voice file")
+    out: str = Field(default="", max_length=120)
+
+
+@dataclass
+class PlannedLine:
+    line: int
+    speaker: str
+    text: str
+
+
+@dataclass
+class PlannedShot:
+    number: int
+    scene: int
+    setting: str
+    characters: list[str]
+    lines: list[PlannedLine]
+
+
+@dataclass
+class CastMember:
+    look: CharacterLook
+    voice_id: str
+
+
+@dataclass
+class Studio:
+    """One episode's production: the plan, the cast, the backends and what has been made."""
+
+    root: Path  # the episode's render folder
+    cache: RenderCache
+    backends: dict[str, Any]  # kind -> backend
+    prices: dict[str, dict[str, float]]
+    plan: dict[int, PlannedShot]
+    cast: dict[str, CastMember]
+    language: str
+    videos: dict[int, MediaResult] = field(default_factory=dict)
+    voices: dict[tuple[int, int], MediaResult] = field(default_factory=dict)
+    syncs: dict[int, dict[int, tuple[str, LipSync, MediaResult | None]]] = field(
+        default_factory=dict
+    )
+    outputs: dict[Path, tuple[str, int, int]] = field(default_factory=dict)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    _call_id: str = ""
+
+    # the tools -------------------------------------------------------------
+    def tools(self) -> list[BaseTool]:
+        def tool(name: str, schema: type[BaseModel], func: Any) -> BaseTool:
+            return StructuredTool.from_function(
+                func=func,
+                name=name,
+                description=" ".join((schema.__doc__ or "").split()),
+                args_schema=schema,
+                handle_tool_error=True,
+                handle_validation_error=lambda exc: f"invalid arguments: {_problem(exc)}",
+            )
+
+        return [
+            tool("generate_video", GenerateVideo, self._generate_video),
+            tool("synthesize_voice", SynthesizeVoice, self._synthesize_voice),
+            tool("lip_sync", LipSync, self._lip_sync),
+        ]
+
+    def execute(self, calls: list[dict[str, Any]]) -> list[ToolMessage]:
+        """Carry out one message's tool calls (voices, then videos, then lip-syncs)."""
+        tools = {t.name: t for t in self.tools()}
+        answers = []
+        for call in sorted(calls, key=_call_order):
+            tool = tools.get(call["name"])
+            if tool is None:
+                answers.append(_error(call, f"there is no tool {call['name']!r}"))
+                continue
+            self._call_id = call["id"]
+            message = tool.invoke({**call, "type": "tool_call"})
+            if message.status != "error":
+                self.accepted.append({"id": call["id"], "name": call["name"], "args": call["args"]})
+            answers.append(message)
+        return answers
+
+    def missing(self) -> list[str]:
+        """What each shot still lacks, in words the director can act on."""
+        problems = []
+        for number, shot in sorted(self.plan.items()):
+            lacks = [] if number in self.videos else ["generate_video"]
+            for line in shot.lines:
+                if (number, line.line) not in self.voices:
+                    lacks.append(f"synthesize_voice for line {line.line} ({line.speaker})")
+                done = self.syncs.get(number, {}).get(line.line)
+                if line.speaker in shot.characters and (done is None or done[2] is None):
+                    lacks.append(f"lip_sync for line {line.line} ({line.speaker})")
+            if lacks:
+                problems.append(f"shot {number} needs {', '.join(lacks)}")
+        return problems
+
+    # the calls -------------------------------------------------------------
+    def _generate_video(self, **args: Any) -> str:
+        call = GenerateVideo.model_validate(args)
+        shot = self._shot(call.shot)
+        names = [self._member(name) for name in call.characters]
+        request = VideoRequest(
+            shot=call.shot,
+            visual_prompt=call.visual_prompt,
+            framing=call.framing,
+            camera=call.camera,
+            duration_seconds=call.duration_seconds,
+            characters=[self.cast[name].look for name in names],
+            setting=shot.setting,
+        )
+        relative, target = self._claim(
+            call.out or f"shot-{call.shot:02d}/video.mp4", call.shot, 0, VIDEO_SUFFIXES
+        )
+        backend = self.backends["video"]
+        self.videos[call.shot] = self._run(
+            "generate_video",
+            "video",
+            call.shot,
+            request,
+            {},
+            relative,
+            target,
+            lambda out: backend.generate(request, out),
+        )
+        self._rechain(call.shot, 0)
+        return self._said(self.videos[call.shot])
+
+    def _synthesize_voice(self, **args: Any) -> str:
+        call = SynthesizeVoice.model_validate(args)
+        line = self._line(call.shot, call.line, call.speaker)
+        member = self.cast[line.speaker]
+        request = VoiceRequest(
+            shot=call.shot,
+            speaker=line.speaker,
+            voice_id=member.voice_id,
+            text=line.text,
+            language=self.language,
+        )
+        relative, target = self._claim(
+            call.out or f"shot-{call.shot:02d}/line-{call.line}.wav",
+            call.shot,
+            call.line,
+            AUDIO_SUFFIXES,
+        )
+        backend = self.backends["voice"]
+        self.voices[(call.shot, call.line)] = self._run(
+            "synthesize_voice",
+            "voice",
+            call.shot,
+            request,
+            {},
+            relative,
+            target,
+            lambda out: backend.speak(request, out),
+        )
+        self._rechain(call.shot, call.line)
+        return self._said(self.voices[(call.shot, call.line)])
+
+    def _lip_sync(self, **args: Any) -> str:
+        call = LipSync.model_validate(args)
+        self._line(call.shot, call.line, call.speaker)
+        named_video = _clean(call.video, self.root, VIDEO_SUFFIXES)
+        named_audio = _clean(call.audio, self.root, AUDIO_SUFFIXES)
+        video, audio = self.videos.get(call.shot), self.voices.get((call.shot, call.line))
+        if video is None or audio is None:
+            raise ToolException(
+                f"call generate_video for shot {call.shot} and synthesize_voice for its line "
+                f"{call.line} first, then lip_sync with the files they made"
+            )
+        shot_files = {video.path} | {
+            done[2].path for done in self.syncs.get(call.shot, {}).values() if done[2]
+        }
+        if named_video not in shot_files:
+            raise ToolException(f"video must be the file of shot {call.shot}: {video.path}")
+        if named_audio != audio.path:
+            raise ToolException(f"audio must be the file of line {call.line}: {audio.path}")
+        self._claim(
+            call.out or f"shot-{call.shot:02d}/lipsync-{call.line}.mp4",
+            call.shot,
+            100 + call.line,
+            VIDEO_SUFFIXES,
+        )
+        self.syncs.setdefault(call.shot, {})[call.line] = (self._call_id, call, None)
+        try:
+            self._rechain(call.shot, call.line)
+        finally:
+            done = self.syncs[call.shot][call.line][2]
+            if done is None:
+                del self.syncs[call.shot][call.line]
+        return self._said(done)
+
+    def _rechain(self, number: int, from_line: int) -> None:
+        """Lip-sync a shot's lines in order, each on the picture the one before left."""
+        picture, backend = self.videos.get(number), self.backends["lip_sync"]
+        for line in sorted(self.syncs.get(number, {})):
+            call_id, call, done = self.syncs[number][line]
+            if picture is None or (number, line) not in self.voices:
+                return
+            if line < from_line and done is not None:
+                picture = done
+                continue
+            request = LipSyncRequest(
+                shot=number,
+                speaker=call.speaker,
+                video=picture.path,
+                audio=self.voices[(number, line)].path,
+                offset_seconds=self.offset(number, line),
+            )
+            relative, target = self._claim(
+                call.out or f"shot-{number:02d}/lipsync-{line}.mp4",
+                number,
+                100 + line,
+                VIDEO_SUFFIXES,
+            )
+            inputs = {"video": self.root / picture.path, "audio": self.root / request.audio}
+            picture = self._run(
+                "lip_sync",
+                "lip_sync",
+                number,
+                request,
+                inputs,
+                relative,
+                target,
+                lambda out, r=request: backend.sync(r, self.root, out),
+                call_id=call_id,
+            )
+            self.syncs[number][line] = (call_id, call, picture)
+
+    def offset(self, number: int, line: int) -> float:
+        """When a line starts within its shot: the shot's earlier lines, then a pause."""
+        start = LEAD_SECONDS
+        for planned in self.plan[number].lines:
+            if planned.line == line:
+                return round(start, 3)
+            voice = self.voices.get((number, planned.line))
+            if voice is None:
+                raise ToolException(f"line {planned.line} of shot {number} has no voice yet")
+            start += voice.duration_seconds + GAP_SECONDS
+        raise ToolException(f"shot {number} has no line {line}")
+
+    # helpers ---------------------------------------------------------------
+    def _run(self, tool, kind, shot, request, inputs, relative, target, make, call_id=None):  # type: ignore[no-untyped-def]
+        backend = self.backends[kind]
+        price = self.prices.get(kind, {}).get(backend.name)
+        try:
+            result, _ = self.cache.call(
+                tool=tool,
+                backend=backend.name,
+                key=self.cache.key(tool, backend.name, request, inputs),
+                shot=shot,
+                call_id=call_id or self._call_id,
+                target=target,
+                relative=relative,
+                make=make,
+                price=price,
+            )
+        except RenderError as exc:
+            raise ToolException(str(exc)) from None
+        return result
+
+    def _claim(self, relative: str, shot: int, slot: int, suffixes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        try:
+            target = inside(self.root, relative, suffixes)
+        except RenderError as exc:
+            raise ToolException(str(exc)) from None
+        if target.name.startswith("episode") and target.parent == self.root.resolve():
+            raise ToolException(f"{relative!r} is reserved for the finished episode")
+        owner = self.outputs.setdefault(target, (self._call_id, shot, slot))
+        if owner[1:] != (shot, slot):
+            raise ToolException(f"{relative!r} is already the file of another call")
+        return target.relative_to(self.root.resolve()).as_posix(), target
+
+    def _shot(self, number: int) -> PlannedShot:
+        if number not in self.plan:
+            raise ToolException(f"there is no shot {number}; shots are 1 to {max(self.plan)}")
+        return self.plan[number]
+
+    def _line(self, number: int, line: int, speaker: str) -> PlannedLine:
+        shot = self._shot(number)
+        planned = next((p for p in shot.lines if p.line == line), None)
+        if planned is None:
+            spoken = ", ".join(str(p.line) for p in shot.lines) or "none"
+            raise ToolException(f"shot {number} does not speak line {line} (its lines: {spoken})")
+        if speaker.strip().casefold() != planned.speaker.casefold():
+            raise ToolException(f"line {line} of shot {number} is {planned.speaker}'s")
+        return planned
+
+    def _member(self, name: str) -> str:
+        for known in self.cast:
+            if known.casefold() == name.strip().casefold():
+                return known
+        raise ToolException(f"{name!r} is not in the cast ({', '.join(self.cast)})")
+
+    @staticmethod
+    def _said(result: MediaResult) -> str:
+        return f"{result.path} ({result.duration_seconds:.2f} s, cost {result.cost:g})"
+
+
+def _clean(relative: str, root: Path, suffixes: tuple[str, ...]) -> str:
+    try:
+        return inside(root, relative, suffixes).relative_to(root.resolve()).as_posix()
+    except RenderError as exc:
+        raise ToolException(str(exc)) from None
+
+
+def _call_order(call: dict[str, Any]) -> tuple[int, int, int]:
+    args = call.get("args") if isinstance(call.get("args"), dict) else {}
+    number = lambda key: args.get(key) if isinstance(args.get(key), int) else 0  # noqa: E731
+    return ORDER.get(call.get("name", ""), 3), number("shot"), number("line")
+
+
+def _error(call: dict[str, Any], problem: str) -> ToolMessage:
+    return ToolMessage(content=problem, tool_call_id=call["id"], name=call["name"], status="error")
+
+
+def _problem(exc: ValidationError | Exception) -> str:
+    return summarize(exc) if isinstance(exc, ValidationError) else str(exc)
