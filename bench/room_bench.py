@@ -20,10 +20,15 @@ from pathlib import Path
 from writersroom.project import Project
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "answers.json"
+MEDIA_NODES = {"produce", "cut_episode"}
 PREMISE = "A cleaner discovers she is the heiress her twin sister has been impersonating"
 
 
 def scripted_overhead(episodes: int) -> dict[str, float]:
+    """Seconds per graph step outside model calls, from the stream of node updates.
+
+    The production nodes render media (measured by bench/render_bench.py), so they are left out.
+    """
     wall = model = 0.0
     steps = 0
     for _ in range(episodes):
@@ -31,12 +36,21 @@ def scripted_overhead(episodes: int) -> dict[str, float]:
         shutil.copy(DATA, folder / "answers.json")
         (folder / "writersroom.toml").write_text('[models]\ndefault = "scripted:answers.json"\n')
         project = Project.create(folder, PREMISE)
-        started = time.perf_counter()
-        project.start(auto=True)
-        wall += time.perf_counter() - started
-        model += sum(r["seconds"] for r in project.memory.usage_by_agent())
+        project.memory.upsert_episode(1, status="in progress", auto=1)
         config = {"configurable": {"thread_id": "episode-1"}}
-        steps += sum(1 for s in project.graph.get_state_history(config) if s.next) - 1
+        room = project._room(1)
+        last = time.perf_counter()
+        for update in project.graph.stream(
+            {"premise": PREMISE, "episode": 1}, config, context=room, stream_mode="updates"
+        ):
+            now = time.perf_counter()
+            if not set(update) & MEDIA_NODES:
+                wall += now - last
+                steps += 1
+            last = now
+        model += next(
+            project.db.query("select sum(seconds) as s from usage where task != 'produce'")
+        )["s"]
         project.close()
         shutil.rmtree(folder)
     return {
