@@ -143,6 +143,19 @@ def from_project(folder: Path, prefix: str = "") -> list[Episode]:
     return episodes
 
 
+def usage_rows(folder: Path) -> list[dict[str, Any]]:
+    """Every model call a project folder's room made (none when it has no database yet)."""
+    path = folder / DATABASE_FILE
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r["name"] for r in _rows(conn, "select name from sqlite_master")}
+        return _rows(conn, "select * from usage order by id") if "usage" in tables else []
+    finally:
+        conn.close()
+
+
 def from_json(path: Path) -> Episode:
     """A script as JSON, or a bundle {"script": ..., "outline": ..., "shots": ..., ...}."""
     try:

@@ -72,9 +72,9 @@ def load_suite(name: str) -> Suite:
     return suite
 
 
-def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progress) -> float:
+def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progress) -> bool:
     """Run (or resume) the room on the item's premise in `folder` to its finished episode;
-    return the wall seconds spent (0 when it was finished before)."""
+    False when it was finished before."""
 
     def report(agent: str, task: str, usage: Any) -> None:
         if usage is None:
@@ -82,7 +82,6 @@ def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progre
         elif usage.problem:
             progress(f"{item.id}: {agent} answer rejected: {usage.problem}")
 
-    started = time.perf_counter()
     if not (folder / DATABASE_FILE).exists():
         folder.mkdir(parents=True, exist_ok=True)
         if config.room_toml:
@@ -100,10 +99,10 @@ def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progre
             progress(f"{item.id}: resuming the room run")
             project.resume()
         else:
-            return 0.0
+            return False
     finally:
         project.close()
-    return time.perf_counter() - started
+    return True
 
 
 def judged(episode: Episode, judge: Judge, rubric: Rubric, cache: ResultCache) -> dict[str, Any]:
@@ -163,24 +162,34 @@ def run_suite(
 
     def evaluate(item: SuiteItem) -> dict[str, Any]:
         folder = output / "items" / item.id
-        base = {"id": item.id, "genre": item.genre, "premise": item.premise}
+        result: dict[str, Any] = {"id": item.id, "genre": item.genre, "premise": item.premise}
+        started = time.perf_counter()
         try:
-            seconds = generate(item, folder, config, progress)
-            with lock:
-                wall = _wall(cache, item.id, seconds)
-            episode = episodes.from_project(folder, prefix=item.id)[0]
-            result = base | score_episode(episode, config, judge, rubric, cache)
-            result |= {"id": item.id, "wall_seconds": round(wall, 1), "error": None}
-            progress(f"{item.id}: scored")
-            return result
+            worked, error = generate(item, folder, config, progress), None
         except WritersroomError as exc:
-            progress(f"{item.id}: FAILED {exc}")
-            return base | {"source": str(folder), "error": str(exc)}
+            worked, error = True, str(exc)
         except Exception as exc:  # a bug in the room: the suite reports it and goes on
             (folder / ERROR_FILE).write_text(traceback.format_exc(), encoding="utf-8")
-            problem = f"{type(exc).__name__}: {exc} (traceback in {folder / ERROR_FILE})"
-            progress(f"{item.id}: FAILED {problem}")
-            return base | {"source": str(folder), "error": problem}
+            worked = True
+            error = f"{type(exc).__name__}: {exc} (traceback in {folder / ERROR_FILE})"
+        with lock:
+            spent = time.perf_counter() - started if worked else 0.0
+            result["wall_seconds"] = round(_wall(cache, item.id, spent), 1)
+        try:
+            if error is None:
+                episode = episodes.from_project(folder, prefix=item.id)[0]
+                result |= score_episode(episode, config, judge, rubric, cache)
+        except WritersroomError as exc:
+            error = str(exc)
+        if error is not None:
+            # What the room spent before it failed still counts.
+            spent_by = Episode(item.id, str(folder), {}, usage=episodes.usage_rows(folder))
+            result |= {
+                "source": str(folder),
+                "metrics": {"usage": metrics.usage(spent_by, config.settings)},
+            }
+        progress(f"{item.id}: {'FAILED ' + error if error else 'scored'}")
+        return result | {"id": item.id, "error": error}
 
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -247,6 +256,7 @@ def results(
     )
     usage = [i["metrics"]["usage"] for i in scored]
     costs = [u["cost_usd"] for u in usage]
+    lost = [i["metrics"]["usage"] for i in items if i.get("error") and i.get("metrics")]
     return {
         "name": config.name,
         "suite": suite,
@@ -263,6 +273,12 @@ def results(
             "model_seconds": round(sum(u["model_seconds"] for u in usage), 1),
             "render_seconds": round(sum(u.get("render_seconds", 0.0) for u in usage), 1),
             "wall_seconds": round(sum(i.get("wall_seconds") or 0 for i in scored), 1),
+            # spent on the items that failed (their rooms or judgements did not finish)
+            "failed_tokens": sum(u["tokens"] for u in lost),
+            "failed_model_seconds": round(sum(u["model_seconds"] for u in lost), 1),
+            "failed_wall_seconds": round(
+                sum(i.get("wall_seconds") or 0 for i in items if i.get("error")), 1
+            ),
             "cost_usd": None if None in costs else round(sum(costs), 6),
             "judge_usage": judge.totals() if judge else None,
             "seconds": round(seconds, 1),

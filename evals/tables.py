@@ -122,6 +122,11 @@ def run(results: dict[str, Any]) -> list[Table]:
         f"{summary['wall_seconds']} s wall generating, cost "
         f"{'unpriced' if cost is None else f'${cost:.4f}'}"
     )
+    if summary["failed"]:
+        metrics.caption += (
+            f"; the {summary['failed']} failed items spent {summary['failed_tokens']} tokens, "
+            f"{summary['failed_model_seconds']} s of model time"
+        )
     return [judged, metrics] if results["judge"] else [metrics]
 
 

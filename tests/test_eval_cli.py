@@ -199,6 +199,13 @@ def test_run_the_smoke_suite_then_resume_it(tmp_path: Path) -> None:
     assert "2 items failed" in failed.stderr and "plan_shots" in failed.stderr
     items = sorted(p.name for p in (out / "items").iterdir())
     assert items == ["hidden-heiress", "revenge-ex-wife"]
+    spent = json.loads((out / "results.json").read_text())
+    assert spent["summary"]["failed"] == 2
+    assert spent["summary"]["failed_tokens"] == sum(
+        i["metrics"]["usage"]["tokens"] for i in spent["items"]
+    )
+    assert spent["summary"]["failed_tokens"] > 0  # what the rooms spent before they failed
+    assert spent["items"][0]["metrics"]["usage"]["agents"]["director"]["calls"] == 3
     # The items' rooms stopped at the shot list; with a working director they resume there.
     room["plan_shots"] = good_shots
     (tmp_path / "cfg" / "room.json").write_text(json.dumps(room), encoding="utf-8")
