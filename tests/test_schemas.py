@@ -97,7 +97,7 @@ def test_critique_scores_and_verdicts() -> None:
     Critique.model_validate(critique)
     with pytest.raises(ValidationError):
         Critique.model_validate({**critique, "scores": {**critique["scores"], "hook": 6}})
-    with pytest.raises(ValidationError, match="needs at least one note"):
+    with pytest.raises(ValidationError, match="at least 1 item"):
         Critique.model_validate({**critique, "verdict": "revise", "notes": []})
 
 

@@ -73,7 +73,7 @@ class ProviderConfig(BaseModel, extra="forbid"):
     json_mode: Literal["json_schema", "json_object"] = "json_schema"
     file: str | None = None  # scripted kind: the recorded answers
     context_tokens: int = Field(default=8192, ge=512)  # local kind
-    max_tokens: int = Field(default=2048, ge=16)
+    max_tokens: int = Field(default=4096, ge=16)
 
 
 class RoomConfig(BaseModel, extra="forbid"):

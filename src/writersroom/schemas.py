@@ -167,14 +167,10 @@ class Critique(BaseModel):
     """The editor's review of a script draft."""
 
     scores: RubricScores
-    notes: list[Text] = Field(default_factory=list, max_length=8)
+    # At least one note, whatever the verdict: a grammar-constrained model cannot then send a
+    # draft back with nothing to act on.
+    notes: list[Text] = Field(min_length=1, max_length=8)
     verdict: Literal["approve", "revise"]
-
-    @model_validator(mode="after")
-    def _revise_needs_notes(self) -> Critique:
-        if self.verdict == "revise" and not self.notes:
-            raise ValueError("a 'revise' verdict needs at least one note for the screenwriter")
-        return self
 
 
 class ContinuityIssue(BaseModel):
@@ -277,7 +273,9 @@ class Shot(BaseModel):
     framing: Literal["wide", "medium", "close-up"]
     camera: Literal["static", "pan", "push-in"]
     duration_seconds: float = Field(gt=0, le=30)
-    visual_prompt: Text
+    visual_prompt: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ]
     characters: list[Name] = Field(default_factory=list, max_length=6)
     lines: list[int] = Field(
         default_factory=list,
@@ -289,7 +287,7 @@ class Shot(BaseModel):
 class ShotList(BaseModel):
     """The director's plan: every shot of the episode in order."""
 
-    shots: list[Shot] = Field(min_length=1, max_length=40)
+    shots: list[Shot] = Field(min_length=1, max_length=30)
 
     def check_against(self, script: Script, bible: SeriesBible) -> None:
         """Raise ValueError when a shot names a scene, line or character that does not exist."""
