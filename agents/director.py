@@ -32,6 +32,7 @@ def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> 
     """The shot list; a dialogue line no shot claims goes to the last shot of its scene."""
 
     def check(shots: ShotList) -> None:
+        shots.number_lines_within_scenes(script)
         shots.check_against(script, bible)
 
     cast = [c.name for c in bible.characters]

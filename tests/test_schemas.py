@@ -74,6 +74,16 @@ def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
     shots.check_against(script, bible())
 
 
+def test_line_numbers_counted_through_the_episode_are_read_per_scene() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    shots.shots[3].lines = [3, 4]  # scene 2's two lines, counted after scene 1's two
+    shots.shots[1].lines = [1]  # already within its scene: left alone
+    shots.number_lines_within_scenes(script)
+    assert [s.lines for s in shots.shots] == [[], [1], [2], [1, 2]]
+    shots.check_against(script, bible())
+
+
 def test_outline_beats_in_order_and_within_the_runtime() -> None:
     outline = answers()["outline_episode"][0]
     EpisodeOutline.model_validate(outline)

@@ -321,6 +321,23 @@ class ShotList(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
 
+    def number_lines_within_scenes(self, script: Script) -> None:
+        """Read line numbers counted through the whole episode as numbers within each scene.
+
+        Small models often number dialogue lines across the script; a shot whose numbers are too
+        large for its scene but all fall in that scene when counted from the start is renumbered.
+        """
+        spans, start = {}, 0
+        for scene in script.scenes:
+            spans[scene.number] = (start, len(scene.lines))
+            start += len(scene.lines)
+        for shot in self.shots:
+            offset, count = spans.get(shot.scene, (0, 0))
+            if any(n > count for n in shot.lines) and all(
+                offset < n <= offset + count for n in shot.lines
+            ):
+                shot.lines = [n - offset for n in shot.lines]
+
     def cover_lines(self, script: Script) -> None:
         """Give every dialogue line that no shot claims to the last shot of its scene."""
         claimed = {(shot.scene, n) for shot in self.shots for n in shot.lines}
