@@ -151,7 +151,7 @@ def run_section(results: dict[str, Any]) -> list[str]:
         metrics = item.get("metrics") or {}
         usage = metrics.get("usage") or {}
         rows.append(
-            [item["id"], item.get("genre", ""), item.get("error") or "ok"]
+            [item["id"], item.get("genre", ""), item.get("error") or item.get("stopped") or "ok"]
             + [metrics.get(key) for key, _ in METRIC_COLUMNS]
             + [usage.get("tokens"), usage.get("cost_usd"), item.get("wall_seconds")]
         )

@@ -72,9 +72,15 @@ def load_suite(name: str) -> Suite:
     return suite
 
 
-def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progress) -> bool:
-    """Run (or resume) the room on the item's premise in `folder` to its finished episode;
-    False when it was finished before."""
+@dataclass(frozen=True)
+class Generation:
+    worked: bool  # False when the room had nothing left to do
+    stopped: str | None  # why the episode is not finished, or None
+
+
+def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progress) -> Generation:
+    """Run (or resume) the room on the item's premise in `folder` until its episode is finished
+    or a checkpoint waits for a person (e.g. continuity errors block `approve_script`)."""
 
     def report(agent: str, task: str, usage: Any) -> None:
         if usage is None:
@@ -93,16 +99,30 @@ def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progre
         if project.memory.series() is None:
             project.memory.start_series(item.premise)
         row = project.memory.episode(1)
+        worked = True
         if row is None:
             project.start(auto=True)
-        elif row["status"] != FINISHED:
+        elif row["status"] != FINISHED and project.pending(1) is None:
             progress(f"{item.id}: resuming the room run")
             project.resume()
         else:
-            return False
+            worked = False
+        return Generation(worked, _stopped(project))
     finally:
         project.close()
-    return True
+
+
+def _stopped(project: Project) -> str | None:
+    row = project.memory.episode(1)
+    if row is not None and row["status"] == FINISHED:
+        return None
+    waiting = project.pending(1)
+    if waiting is None:
+        return f"the room stopped before {', '.join(project.next_nodes(1)) or 'its end'}"
+    issues = waiting.payload.get("continuity", {}).get("issues", [])
+    errors = sum(1 for issue in issues if issue.get("severity") == "error")
+    why = f" ({errors} continuity errors block it)" if errors else ""
+    return f"the room waits at {waiting.checkpoint} for a person{why}"
 
 
 def judged(episode: Episode, judge: Judge, rubric: Rubric, cache: ResultCache) -> dict[str, Any]:
@@ -165,7 +185,8 @@ def run_suite(
         result: dict[str, Any] = {"id": item.id, "genre": item.genre, "premise": item.premise}
         started = time.perf_counter()
         try:
-            worked, error = generate(item, folder, config, progress), None
+            generation, error = generate(item, folder, config, progress), None
+            worked, result["stopped"] = generation.worked, generation.stopped
         except WritersroomError as exc:
             worked, error = True, str(exc)
         except Exception as exc:  # a bug in the room: the suite reports it and goes on
@@ -188,7 +209,8 @@ def run_suite(
                 "source": str(folder),
                 "metrics": {"usage": metrics.usage(spent_by, config.settings)},
             }
-        progress(f"{item.id}: {'FAILED ' + error if error else 'scored'}")
+        done = "scored" + (f", unfinished: {result['stopped']}" if result.get("stopped") else "")
+        progress(f"{item.id}: {'FAILED ' + error if error else done}")
         return result | {"id": item.id, "error": error}
 
     try:
@@ -267,6 +289,8 @@ def results(
         "summary": {
             "items": len(items),
             "failed": len(items) - len(scored),
+            # scored, but the room did not finish them on its own (a checkpoint waits)
+            "unfinished": sum(1 for i in scored if i.get("stopped")),
             "criteria": criteria,
             "metrics": {k: sum(v) / len(v) for k in numeric if (v := _numbers(scored, k))},
             "tokens": sum(u["tokens"] for u in usage),

@@ -103,7 +103,8 @@ def run(results: dict[str, Any]) -> list[Table]:
     summary = results["summary"]
     title = (
         f"{results['name']} on {results['suite']}: {summary['items'] - summary['failed']} of "
-        f"{summary['items']} items scored, judge {results['judge'] or '(none)'}"
+        f"{summary['items']} items scored ({summary.get('unfinished', 0)} unfinished), "
+        f"judge {results['judge'] or '(none)'}"
     )
     judged = Table(title=title)
     for column in ("Criterion", "Mean (1-5)", "95% CI", "n"):

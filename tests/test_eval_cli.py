@@ -159,17 +159,18 @@ def eval_config(folder: Path, name: str, scores: int, room: dict[str, Any] | Non
     return config
 
 
-def run_suite(config: Path, out: Path):
+def run_suite(config: Path, out: Path, items: int = 2):
     """A two-premise suite (each room run renders its episode, which takes a while)."""
     suite = config.parent / "suite.toml"
+    premises = [
+        ("hidden-heiress", "hidden identity", "A cleaner is the real heiress"),
+        ("revenge-ex-wife", "revenge", "An ex-wife buys her ex-husband's company"),
+    ]
     suite.write_text(
         'name = "tiny"\n'
         + "".join(
             f'[[items]]\nid = "{i}"\ngenre = "{g}"\npremise = "{p}"\n'
-            for i, g, p in [
-                ("hidden-heiress", "hidden identity", "A cleaner is the real heiress"),
-                ("revenge-ex-wife", "revenge", "An ex-wife buys her ex-husband's company"),
-            ]
+            for i, g, p in premises[:items]
         ),
         encoding="utf-8",
     )
@@ -236,6 +237,29 @@ def test_run_the_smoke_suite_then_resume_it(tmp_path: Path) -> None:
     assert again.returncode == 0
     assert len(read_calls(tmp_path / "cfg")) == judge_calls
     assert "resuming" not in again.stderr
+
+
+def test_an_episode_the_room_cannot_finish_alone_is_scored_and_flagged(tmp_path: Path) -> None:
+    room = answers()
+    script = room["write_script"][0]
+    script["scenes"][0]["action"] = "Chen Hao is dead."  # and he speaks in scene 2
+    config = eval_config(tmp_path / "cfg", "gated", 3, room)
+    out = tmp_path / "run"
+    done = run_suite(config, out, items=1)
+    assert done.returncode == 0, done.stderr
+    [item] = json.loads((out / "results.json").read_text())["items"]
+    assert item["stopped"] == (
+        "the room waits at approve_script for a person (2 continuity errors block it)"
+    )
+    assert item["judged"]["hook"]["score"] == 3
+    assert item["metrics"]["continuity_errors"] == 2
+    assert item["metrics"]["timing"] == "estimated"  # no shot list was made
+    assert "1 unfinished" in " ".join(done.stdout.split())
+    calls = len(read_calls(out / "items" / "hidden-heiress"))
+    again = run_suite(config, out, items=1)
+    assert again.returncode == 0, again.stderr
+    assert "resuming" not in again.stderr
+    assert len(read_calls(out / "items" / "hidden-heiress")) == calls
 
 
 def test_compare_two_configurations(tmp_path: Path) -> None:
