@@ -186,3 +186,27 @@ def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) ->
     cost = wr("cost", "--dir", str(project))
     assert cost.returncode == 0, cost.stderr
     assert "series: 7.5" in cost.stdout  # 15 s of storyboard at 0.5 a second
+
+
+def test_the_director_gets_the_shots_a_few_at_a_time(tmp_path: Path) -> None:
+    replies = answers()
+    good = replies["produce"][0]["tool_calls"]
+    replies["produce"] = [
+        {"tool_calls": [c for c in good if c["args"]["shot"] <= 2]},
+        {"tool_calls": [c for c in good if c["args"]["shot"] > 2]},
+    ]
+    project = make_project(
+        tmp_path / "p", replies, extra_toml="[production]\nshots_per_answer = 2\n"
+    )
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+
+    asked = [call["messages"][-1]["content"] for call in calls(project, "produce")]
+    assert len(asked) == 2
+    assert "You dropped something, cleaner." in asked[0]  # shot 2
+    assert "That file is not yours to read." not in asked[0]  # shot 4, in the second answer
+    assert "That file is not yours to read." in asked[1]
+    assert "You dropped something, cleaner." not in asked[1]
+    made = rows(project, "select tool, count(*) from ledger where episode = 1 group by tool")
+    assert dict(made) == {"generate_video": 4, "synthesize_voice": 4, "lip_sync": 4, "assemble": 1}
+    assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE

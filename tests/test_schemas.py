@@ -7,6 +7,7 @@ from conftest import answers
 from pydantic import ValidationError
 
 from writersroom.schemas import (
+    ContinuityIssue,
     Critique,
     Decision,
     EpisodeOutline,
@@ -109,6 +110,16 @@ def test_critique_scores_and_verdicts() -> None:
         Critique.model_validate({**critique, "scores": {**critique["scores"], "hook": 6}})
     with pytest.raises(ValidationError, match="at least 1 item"):
         Critique.model_validate({**critique, "verdict": "revise", "notes": []})
+
+
+def test_a_continuity_issue_without_line_or_scene_may_say_zero() -> None:
+    issue = {"kind": "prop", "severity": "error", "scene": 2, "description": "The pendant."}
+    read = ContinuityIssue.model_validate({**issue, "line": 0, "fact_episode": 0, "fact_scene": 0})
+    assert (read.line, read.fact_episode, read.fact_scene) == (None, 0, None)
+    with pytest.raises(ValidationError):
+        ContinuityIssue.model_validate({**issue, "scene": 0})
+    with pytest.raises(ValidationError):
+        ContinuityIssue.model_validate({**issue, "fact_scene": -1})
 
 
 def test_decisions_need_what_they_act_on() -> None:

@@ -9,6 +9,7 @@ backend through the cache. What is still missing per shot is what the director i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -149,10 +150,14 @@ class Studio:
             answers.append(message)
         return answers
 
-    def missing(self) -> list[str]:
-        """What each shot still lacks, in words the director can act on."""
+    def missing(self, shots: Iterable[int] | None = None) -> list[str]:
+        """What each shot (of `shots`, default all) still lacks, in words the director can
+        act on."""
         problems = []
+        chosen = set(self.plan if shots is None else shots)
         for number, shot in sorted(self.plan.items()):
+            if number not in chosen:
+                continue
             lacks = [] if number in self.videos else ["generate_video"]
             for line in shot.lines:
                 if (number, line.line) not in self.voices:

@@ -74,6 +74,7 @@ class ProviderConfig(BaseModel, extra="forbid"):
     file: str | None = None  # scripted kind: the recorded answers
     context_tokens: int = Field(default=8192, ge=512)  # local kind
     max_tokens: int = Field(default=4096, ge=16)
+    threads: int | None = Field(default=None, ge=1)  # local kind; default: every core
 
 
 class RoomConfig(BaseModel, extra="forbid"):
@@ -113,6 +114,8 @@ class ProductionConfig(BaseModel, extra="forbid"):
     assemble: str = "ffmpeg"
     language: str = Field(default="auto", pattern=r"^[A-Za-z-]{2,12}$")
     title_seconds: float = Field(default=1.5, gt=0, le=10)
+    # the director is given this many shots at a time, so a long episode's calls fit one answer
+    shots_per_answer: int = Field(default=4, ge=1, le=50)
     # kind -> backend name -> price per second of output (paid backends; embedded ones are 0)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     # backend name -> the keyword options its class is built with

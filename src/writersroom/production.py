@@ -24,7 +24,7 @@ from writersroom.config import ProjectConfig
 from writersroom.errors import InputError, ModelError
 from writersroom.memory import Memory
 from writersroom.prompting import compact, template
-from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
+from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotList
 from writersroom.tools import registry, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
@@ -133,11 +133,11 @@ def open_studio(
     )
 
 
-def messages_for(studio: Studio, bible: SeriesBible, shots: ShotList) -> list[BaseMessage]:
+def messages_for(studio: Studio, bible: SeriesBible, shots: list[Shot]) -> list[BaseMessage]:
     parts = template("produce")
     cast = compact([{"name": c.name, "look": c.look} for c in bible.characters])
     listed = []
-    for shot in shots.shots:
+    for shot in shots:
         item = shot.model_dump(mode="json", exclude={"lines"})
         item["lines"] = {
             str(line.line): f"{line.speaker}: {line.text}"
@@ -152,7 +152,11 @@ def messages_for(studio: Studio, bible: SeriesBible, shots: ShotList) -> list[Ba
 
 
 def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotList]) -> Studio:
-    """The director's tool calls for the approved shots, carried out; asked again for gaps."""
+    """The director's tool calls for the approved shots, carried out; asked again for gaps.
+
+    The shots go to the director a few at a time (`[production] shots_per_answer`) so that a
+    long episode's calls fit in one answer and the conversation in a small model's context.
+    """
     room.report(AGENT, "produce", None)
     studio = open_studio(room.config, room.memory, project, room.episode, drafts)
     model = room.models.for_agent(AGENT)
@@ -160,17 +164,38 @@ def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotLis
         bound = model.chat.bind_tools(studio.tools())
     except NotImplementedError:
         raise ModelError(AGENT, model.name, "this provider cannot call tools") from None
-    history = messages_for(studio, drafts[0], drafts[2])
+    shots = drafts[2].shots
+    size = room.config.production.shots_per_answer
+    for start in range(0, len(shots), size):
+        batch = shots[start : start + size]
+        numbers = [shot.number for shot in batch]
+        if studio.missing(numbers):
+            asked = messages_for(studio, drafts[0], batch)
+            _produce_batch(room, model, bound, studio, asked, numbers)
+    room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
+    return studio
+
+
+def _produce_batch(
+    room: Any,
+    model: Any,
+    bound: Any,
+    studio: Studio,
+    asked: list[BaseMessage],
+    numbers: list[int],
+) -> None:
+    """Ask until the shots `numbers` have their calls. A re-ask carries the last answer and
+    its results (what failed and why), not the whole conversation."""
     config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
     attempts = room.config.room.answer_attempts
-    for attempt in range(1, attempts + 1):
+    history = list(asked)
+    for _ in range(attempts):
         started = time.perf_counter()
         try:
             reply = bound.invoke(history, config=config)
         except model.transport_errors as exc:
             raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
         assert isinstance(reply, AIMessage)
-        history.append(reply)
         results = studio.execute(list(reply.tool_calls))
         results += [
             ToolMessage(
@@ -181,20 +206,20 @@ def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotLis
             )
             for i, bad in enumerate(reply.invalid_tool_calls)
         ]
-        history += results
-        missing = studio.missing()
+        missing = studio.missing(numbers)
         problem = "; ".join(missing) if missing else ""
         usage = reply.usage_metadata or {}
         _record(room, model.name, usage, time.perf_counter() - started, problem)
         if not missing:
-            room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
-            return studio
-        if attempt < attempts:
-            history.append(
-                HumanMessage(
-                    content=f"Not produced yet: {problem}. Call the tools for exactly these now."
-                )
-            )
+            return
+        history = [
+            *asked,
+            reply,
+            *results,
+            HumanMessage(
+                content=f"Not produced yet: {problem}. Call the tools for exactly these now."
+            ),
+        ]
     raise ModelError(
         AGENT, model.name, f"shots still lack tool calls after {attempts} answers: {problem}"
     )

@@ -8,7 +8,7 @@ that can see both sides.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
@@ -199,6 +199,12 @@ class ContinuityIssue(BaseModel):
     )
     fact_scene: int | None = Field(default=None, ge=1, description="its scene")
     found_by: Literal["rules", "agent"] = "agent"
+
+    @field_validator("line", "fact_scene", mode="before")
+    @classmethod
+    def _zero_is_none(cls, value: Any) -> Any:
+        """Models write 0 for "no line" or for a fact of the bible, which has no scenes."""
+        return None if value == 0 else value
 
 
 class ContinuityReport(BaseModel):

@@ -123,7 +123,11 @@ def model_path(model: str, project: Path) -> Path:
     return path
 
 
-_LOADED: dict[tuple[str, int], Any] = {}
+class ContextOverflow(Exception):
+    """The prompt and the answer budget do not fit in the model's context window."""
+
+
+_LOADED: dict[tuple[str, int, int], Any] = {}
 _LOCK = threading.Lock()
 
 
@@ -135,17 +139,18 @@ def _close_all() -> None:
     _LOADED.clear()
 
 
-def load_llama(path: Path, context_tokens: int) -> Any:
-    """One llama.cpp instance per file and context size, shared by every agent using it."""
+def load_llama(path: Path, context_tokens: int, threads: int | None = None) -> Any:
+    """One llama.cpp instance per file, context size and thread count, shared by every agent
+    using it."""
     try:
         from llama_cpp import Llama
     except ImportError:
         raise ConfigError(
             "the local provider needs llama-cpp-python: pip install 'writersroom[local]'"
         ) from None
-    key = (str(path), context_tokens)
+    threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
+    key = (str(path), context_tokens, threads)
     if key not in _LOADED:
-        threads = os.cpu_count() or 1  # llama.cpp's default is half the cores
         _LOADED[key] = Llama(
             model_path=str(path),
             n_ctx=context_tokens,
@@ -160,6 +165,7 @@ def load_llama(path: Path, context_tokens: int) -> Any:
 class ChatLlamaCpp(BaseChatModel):
     model_path: str
     context_tokens: int = 8192
+    threads: int | None = None
     max_tokens: int = 2048
     temperature: float = 0.6
     repeat_penalty: float = 1.1  # small models otherwise repeat a line until max_tokens
@@ -183,15 +189,22 @@ class ChatLlamaCpp(BaseChatModel):
             json_schema = tool_calling.calls_schema(tools, max_calls)
         response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
         with _LOCK:
-            llama = load_llama(Path(self.model_path), self.context_tokens)
-            out = llama.create_chat_completion(
-                messages=chat,
-                response_format=response_format,
-                max_tokens=self.max_tokens,
-                temperature=self.temperature,
-                repeat_penalty=self.repeat_penalty,
-                stop=stop,
-            )
+            llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
+            try:
+                out = llama.create_chat_completion(
+                    messages=chat,
+                    response_format=response_format,
+                    max_tokens=self.max_tokens,
+                    temperature=self.temperature,
+                    repeat_penalty=self.repeat_penalty,
+                    stop=stop,
+                )
+            except ValueError as exc:  # llama.cpp's "Requested tokens (N) exceed context window"
+                if "context window" not in str(exc):
+                    raise
+                raise ContextOverflow(
+                    f"{exc}; raise [providers.local] context_tokens or shorten the prompt"
+                ) from None
         usage = out["usage"]
         message = AIMessage(
             content=out["choices"][0]["message"]["content"] or "",
@@ -220,6 +233,8 @@ def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
         chat=ChatLlamaCpp(
             model_path=str(model_path(model, project)),
             context_tokens=settings.context_tokens,
+            threads=settings.threads,
             max_tokens=settings.max_tokens,
         ),
+        transport_errors=(ContextOverflow,),
     )
