@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from writersroom import answers
 from writersroom.config import ProviderConfig
-from writersroom.errors import ConfigError
+from writersroom.errors import ConfigError, ModelError
 from writersroom.providers import local
 
 
@@ -42,6 +42,21 @@ def test_llama_cpp_answers_in_the_schema(tmp_path: Path) -> None:
     )
     assert isinstance(pitch, Pitch)
     assert seen[-1].problem == "" and seen[-1].input_tokens > 10 and seen[-1].output_tokens > 5
+
+
+def test_a_prompt_longer_than_the_context_is_a_model_error(tmp_path: Path) -> None:
+    settings = ProviderConfig(kind="local", context_tokens=512, max_tokens=50, threads=1)
+    model = local.build(str(smollm2()), settings, tmp_path)
+    with pytest.raises(ModelError, match=r"exceed context window of 512; raise \[providers"):
+        answers.ask(
+            model,
+            Pitch,
+            [HumanMessage("Twin sisters swapped at birth. " * 200)],
+            agent="showrunner",
+            task="develop_series",
+            attempts=3,
+            on_usage=print,
+        )
 
 
 def test_a_missing_gguf_is_a_clear_error(tmp_path: Path) -> None:
