@@ -9,9 +9,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from writersroom.providers.scripted import read_calls
@@ -80,3 +82,21 @@ def rows(project: Path, sql: str, params: tuple = ()) -> list[tuple]:
 def calls(project: Path, task: str | None = None) -> list[dict[str, Any]]:
     """The scripted model's recorded calls, optionally for one task."""
     return [c for c in read_calls(project) if task is None or c["task"] == task]
+
+
+def median_pitch(path: Path) -> float:
+    """Median fundamental frequency of a mono 16-bit wav, by autocorrelation of voiced frames."""
+    with wave.open(str(path)) as w:
+        rate = w.getframerate()
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768
+    frame, hop, found = int(0.04 * rate), int(0.01 * rate), []
+    low, high = int(rate / 400), int(rate / 60)
+    for start in range(0, len(x) - frame, hop):
+        w = x[start : start + frame]
+        if np.sqrt(np.mean(w**2)) < 0.05:
+            continue
+        ac = np.correlate(w, w, "full")[frame - 1 :]
+        lag = low + int(np.argmax(ac[low:high]))
+        if ac[lag] > 0.3 * ac[0]:
+            found.append(rate / lag)
+    return float(np.median(found))

@@ -10,13 +10,11 @@ import json
 import re
 import shutil
 import subprocess
-import wave
 from pathlib import Path
 
 import imageio_ffmpeg
-import numpy as np
 import pytest
-from conftest import answers, calls, make_project, rows, wr
+from conftest import answers, calls, make_project, median_pitch, rows, wr
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 SHOTS_SECONDS = 15.0  # the recorded shot list: 4 + 3 + 3 + 5
@@ -35,24 +33,6 @@ def ffmpeg_describes(path: Path) -> str:
         text=True,
     )
     return done.stderr
-
-
-def median_pitch(path: Path) -> float:
-    """Median fundamental frequency of a mono 16-bit wav, by autocorrelation of voiced frames."""
-    with wave.open(str(path)) as w:
-        rate = w.getframerate()
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768
-    frame, hop, found = int(0.04 * rate), int(0.01 * rate), []
-    low, high = int(rate / 400), int(rate / 60)
-    for start in range(0, len(x) - frame, hop):
-        w = x[start : start + frame]
-        if np.sqrt(np.mean(w**2)) < 0.05:
-            continue
-        ac = np.correlate(w, w, "full")[frame - 1 :]
-        lag = low + int(np.argmax(ac[low:high]))
-        if ac[lag] > 0.3 * ac[0]:
-            found.append(rate / lag)
-    return float(np.median(found))
 
 
 def srt_cues(path: Path) -> list[str]:

@@ -3,24 +3,27 @@ function calling on the scripted and the llama.cpp providers."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
 
 import pytest
-from conftest import make_project, smollm2
+from conftest import answers, make_project, median_pitch, smollm2
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from writersroom.config import load_config
+from writersroom.config import ProjectConfig, load_config
 from writersroom.errors import ConfigError
+from writersroom.production import language_of
 from writersroom.providers import ModelRegistry
 from writersroom.providers.local import ChatLlamaCpp
 from writersroom.providers.scripted import read_calls
 from writersroom.providers.tool_calling import calls_schema, with_calls
+from writersroom.schemas import Script
 from writersroom.tools import registry, voices
-from writersroom.tools.base import CharacterLook, VideoRequest
+from writersroom.tools.base import CharacterLook, VideoRequest, VoiceRequest
 from writersroom.tools.figures import COLOURS, appearance
 from writersroom.tools.lipsync import timeline, viseme
 from writersroom.tools.media import RenderError, probe
@@ -70,6 +73,40 @@ def test_casting_gives_each_character_a_fitting_distinct_voice() -> None:
     assert len(set(taken)) == len(taken)
     with pytest.raises(RenderError):
         voices.parse("piper:joe:pitch=9")
+
+
+def test_japanese_lines_get_blended_kokoro_voices_with_timings(tmp_path: Path) -> None:
+    taken: list[str] = []
+    for about in ("the heiress; she is bright and quick", "her brother, a calm baritone"):
+        taken.append(voices.cast(about, "ja", taken))
+    she, he = taken
+    assert she.startswith("kokoro:jf_") and he.startswith("kokoro:jm_kumo")
+    speaker = voices.EmbeddedVoice()
+    made = {}
+    for voice, text in ((she, "あなたの名前はここに書いてある。"), (he, "お前はもう終わりだ。")):
+        out = tmp_path / f"{voice.split(':')[1][:8]}.wav"
+        request = VoiceRequest(shot=1, speaker="X", voice_id=voice, text=text, language="ja")
+        result = speaker.speak(request, out)
+        phonemes = result.meta["phonemes"]
+        assert 0.5 < result.duration_seconds < 6
+        assert len(phonemes) > 5 and phonemes[-1][2] <= result.duration_seconds
+        assert all(a[2] <= b[1] + 1e-6 for a, b in itertools.pairwise(phonemes))
+        made[voice] = median_pitch(out)
+    assert made[she] > 1.3 * made[he]  # two measurably different voices
+    blended = voices.cast("a second brother", "ja", [he])
+    assert "*" in blended and "+" in blended  # a blend of the stock voices
+    with pytest.raises(RenderError, match="not a Kokoro voice"):
+        bad = VoiceRequest(shot=1, speaker="X", voice_id="kokoro:jx_none", text="はい。")
+        speaker.speak(bad, tmp_path / "x.wav")
+
+
+@pytest.mark.parametrize(("text", "language"), [("お前はもう終わりだ。", "ja"), ("你完了。", "zh")])
+def test_the_dialogue_says_its_language(text: str, language: str) -> None:
+    script = answers()["write_script"][0]
+    for scene in script["scenes"]:
+        for line in scene["lines"]:
+            line["text"] = text
+    assert language_of(ProjectConfig(), Script.model_validate(script)) == language
 
 
 def test_a_look_is_drawn_as_written_and_the_seed_fixes_the_rest() -> None:

