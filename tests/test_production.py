@@ -190,3 +190,28 @@ def test_the_director_gets_the_shots_a_few_at_a_time(tmp_path: Path) -> None:
     made = rows(project, "select tool, count(*) from ledger where episode = 1 group by tool")
     assert dict(made) == {"generate_video": 4, "synthesize_voice": 4, "lip_sync": 4, "assemble": 1}
     assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE
+
+
+def test_a_director_making_progress_is_asked_on_and_a_stalled_one_resumes(
+    tmp_path: Path,
+) -> None:
+    replies = answers()
+    good = replies["produce"][0]["tool_calls"]
+    shot = {n: {"tool_calls": [c for c in good if c["args"]["shot"] == n]} for n in (1, 2, 3, 4)}
+    shot[12] = {"tool_calls": shot[1]["tool_calls"] + shot[2]["tool_calls"]}
+    replies["produce"] = [shot[12], shot[3], shot[3], shot[4]]  # the third adds nothing
+    project = make_project(tmp_path / "p", replies, extra_toml="[room]\nanswer_attempts = 1\n")
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 1
+    assert "after 1 answers that added none: shot 4 needs generate_video" in result.stderr
+    assert len(calls(project, "produce")) == 3  # asked on while each answer added calls
+    made = rows(project, "select shot, tool, count(*) from ledger where cached = 0 group by file")
+    assert {(s, t) for s, t, _ in made} >= {(3, "generate_video"), (3, "lip_sync")}
+    assert all(n == 1 for _, _, n in made)  # the repeated calls of shot 3 came from the cache
+
+    result = wr("resume", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "produce")) == 4  # only shot 4 was asked for again
+    again = rows(project, "select tool, cached from ledger where shot in (1, 2, 3) and run > 1")
+    assert again and all(cached == 1 for _, cached in again)  # the kept calls cost nothing
+    assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE

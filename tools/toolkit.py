@@ -150,9 +150,9 @@ class Studio:
             answers.append(message)
         return answers
 
-    def missing(self, shots: Iterable[int] | None = None) -> list[str]:
+    def missing(self, shots: Iterable[int] | None = None, itemized: bool = False) -> list[str]:
         """What each shot (of `shots`, default all) still lacks, in words the director can
-        act on."""
+        act on: a line per shot, or (`itemized`) one per missing call."""
         problems = []
         chosen = set(self.plan if shots is None else shots)
         for number, shot in sorted(self.plan.items()):
@@ -165,7 +165,9 @@ class Studio:
                 done = self.syncs.get(number, {}).get(line.line)
                 if line.speaker in shot.characters and (done is None or done[2] is None):
                     lacks.append(f"lip_sync for line {line.line} ({line.speaker})")
-            if lacks:
+            if itemized:
+                problems += [f"shot {number}: {lack}" for lack in lacks]
+            elif lacks:
                 problems.append(f"shot {number} needs {', '.join(lacks)}")
         return problems
 

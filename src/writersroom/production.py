@@ -168,6 +168,9 @@ def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotLis
         bound = model.chat.bind_tools(studio.tools())
     except NotImplementedError:
         raise ModelError(AGENT, model.name, "this provider cannot call tools") from None
+    kept = (room.memory.episode(room.episode) or {}).get("calls")
+    if kept:  # an interrupted run's accepted calls: made again from the cache, nobody asked
+        studio.execute(json.loads(kept))
     shots = drafts[2].shots
     size = room.config.production.shots_per_answer
     for start in range(0, len(shots), size):
@@ -189,11 +192,12 @@ def _produce_batch(
     numbers: list[int],
 ) -> None:
     """Ask until the shots `numbers` have their calls. A re-ask carries the last answer and
-    its results (what failed and why), not the whole conversation."""
+    its results (what failed and why), not the whole conversation; asking stops when
+    `answer_attempts` answers in a row add nothing (a small model may do a few at a time)."""
     config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
     attempts = room.config.room.answer_attempts
-    history = list(asked)
-    for _ in range(attempts):
+    history, stalled, left = list(asked), 0, len(studio.missing(numbers, itemized=True))
+    while stalled < attempts:
         started = time.perf_counter()
         try:
             reply = bound.invoke(history, config=config)
@@ -210,12 +214,15 @@ def _produce_batch(
             )
             for i, bad in enumerate(reply.invalid_tool_calls)
         ]
+        room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
         missing = studio.missing(numbers)
         problem = "; ".join(missing) if missing else ""
         usage = reply.usage_metadata or {}
         _record(room, model.name, usage, time.perf_counter() - started, problem)
         if not missing:
             return
+        now = len(studio.missing(numbers, itemized=True))
+        stalled, left = (0 if now < left else stalled + 1), now
         history = [
             *asked,
             reply,
@@ -225,7 +232,9 @@ def _produce_batch(
             ),
         ]
     raise ModelError(
-        AGENT, model.name, f"shots still lack tool calls after {attempts} answers: {problem}"
+        AGENT,
+        model.name,
+        f"shots still lack tool calls after {attempts} answers that added none: {problem}",
     )
 
 
