@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from writersroom.errors import InputError, WritersroomError
 from writersroom.evals import calibrate as calibration
@@ -48,7 +49,7 @@ def reported() -> Iterator[None]:
     try:
         yield
     except WritersroomError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("stopped: run the same command again to continue from the cached results")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, creat
 from writersroom import answers
 from writersroom.config import ProjectConfig
 from writersroom.errors import ConfigError
+from writersroom.evals.settings import packaged_toml
 from writersroom.prompting import render, template
 from writersroom.providers import AgentModel, build_model
 
@@ -91,21 +90,11 @@ class Rubric:
 
 def load_rubric(name: str) -> Rubric:
     """A packaged rubric by name (`short_drama`, `hanna`) or a TOML file by path."""
-    path = Path(name)
-    if path.suffix == ".toml":
-        if not path.is_file():
-            raise ConfigError(f"rubric file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-    else:
-        resource = files("writersroom.evals").joinpath("rubrics", f"{name}.toml")
-        if not resource.is_file():
-            raise ConfigError(f"no rubric named {name!r}: use short_drama, hanna or a .toml file")
-        text = resource.read_text(encoding="utf-8")
+    data, text = packaged_toml(name, "rubrics", "rubric", "short_drama, hanna")
     try:
-        data = tomllib.loads(text)
         criteria = tuple(Criterion(**c) for c in data["criteria"])
         rubric = Rubric(data["name"], data["subject"], criteria, text)
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ConfigError(
             f"rubric {name}: expected name, subject and [[criteria]] ({exc})"
         ) from None

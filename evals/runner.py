@@ -10,12 +10,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-import tomllib
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from writersroom.evals import episodes, metrics, stats
 from writersroom.evals.cache import Progress, ResultCache
 from writersroom.evals.episodes import Episode
 from writersroom.evals.judge import Judge, Rubric, fingerprint
-from writersroom.evals.settings import EvalConfig
+from writersroom.evals.settings import EvalConfig, packaged_toml
 from writersroom.project import Project
 
 FINISHED = "shots approved"
@@ -48,21 +46,11 @@ class Suite:
 
 def load_suite(name: str) -> Suite:
     """A packaged suite by name (`smoke`, `standard`) or a suite TOML file by path."""
-    path = Path(name)
-    if path.suffix == ".toml":
-        if not path.is_file():
-            raise ConfigError(f"suite file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-    else:
-        resource = files("writersroom.evals").joinpath("suites", f"{name}.toml")
-        if not resource.is_file():
-            raise ConfigError(f"no suite named {name!r}: use smoke, standard or a .toml file")
-        text = resource.read_text(encoding="utf-8")
+    data, _ = packaged_toml(name, "suites", "suite", "smoke, standard")
     try:
-        data = tomllib.loads(text)
         items = tuple(SuiteItem(**item) for item in data["items"])
         suite = Suite(data["name"], data.get("description", ""), items)
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ConfigError(
             f"suite {name}: expected name and [[items]] of id, genre, premise ({exc})"
         ) from None

@@ -26,6 +26,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,22 @@ def data_folder(given: Path | None) -> Path:
     if not given.is_dir():
         raise ConfigError(f"eval data folder not found: {given}")
     return given
+
+
+def packaged_toml(name: str, folder: str, what: str, choices: str) -> tuple[dict[str, Any], str]:
+    """A TOML file of ours by name (`folder/NAME.toml` in the package) or the user's by path:
+    its data and its text."""
+    path = Path(name)
+    if path.suffix == ".toml":
+        if not path.is_file():
+            raise ConfigError(f"{what} file not found: {path}")
+        text = path.read_text(encoding="utf-8")
+    else:
+        resource = files("writersroom.evals").joinpath(folder, f"{name}.toml")
+        if not resource.is_file():
+            raise ConfigError(f"no {what} named {name!r}: use {choices} or a .toml file")
+        text = resource.read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {name}: not valid TOML ({exc})") from None

@@ -6,9 +6,11 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -100,3 +102,19 @@ def median_pitch(path: Path) -> float:
         if ac[lag] > 0.3 * ac[0]:
             found.append(rate / lag)
     return float(np.median(found))
+
+
+def killed_while_answering(project: Path, premise: str, task: str) -> None:
+    """Start `run --auto` on `project` and SIGKILL it while the model answers `task` (the
+    recorded answer for it must carry a delay)."""
+    run = subprocess.Popen(
+        [str(CLI), "run", premise, "--auto", "--dir", str(project)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not calls(project, task):
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.1)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()

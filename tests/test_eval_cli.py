@@ -142,6 +142,22 @@ def test_calibrate_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
 
 # eval run / score / compare ---------------------------------------------------------
+def test_a_bad_suite_or_rubric_is_one_error_line(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text('name = "tiny"\n', encoding="utf-8")
+    done = wr("eval", "run", "--suite", str(suite), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: suite {suite}: expected name and [[items]] of id, genre, premise ('items')"
+    ]
+    suite.write_text("name = \n", encoding="utf-8")
+    done = wr("eval", "run", "--suite", str(suite), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and f"error: suite {suite}: not valid TOML" in done.stderr
+    done = wr("eval", "score", str(suite), "--rubric", "nope", "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert "error: no rubric named 'nope': use short_drama, hanna or a .toml file" in done.stderr
+
+
 def eval_config(folder: Path, name: str, scores: int, room: dict[str, Any] | None = None) -> Path:
     """A configuration whose room replays the recorded episode and whose judge gives
     `scores` to every criterion (and prefers the second script shown)."""

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from conftest import CLI, answers, calls, make_project, rows, wr
+from conftest import answers, calls, killed_while_answering, make_project, rows, wr
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 
@@ -169,17 +165,7 @@ def test_killed_during_write_script_resumes_without_redoing_earlier_steps(tmp_pa
         replies["write_script"][0],
     ]
     project = make_project(tmp_path / "p", replies)
-    run = subprocess.Popen(
-        [str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not calls(project, "write_script"):
-        assert time.monotonic() < deadline and run.poll() is None
-        time.sleep(0.1)
-    os.kill(run.pid, signal.SIGKILL)
-    run.wait()
+    killed_while_answering(project, PREMISE, "write_script")
 
     status = wr("status", "--dir", str(project))
     assert "stopped before write_script" in status.stdout

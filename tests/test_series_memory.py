@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLI, answers, calls, make_project, rows, wr
+from conftest import answers, calls, killed_while_answering, make_project, rows, wr
 from test_bad_input import one_error_line
 
 from writersroom.continuity_canon import Known
@@ -161,17 +157,7 @@ def test_killed_during_remember_leaves_no_half_written_facts(tmp_path: Path) -> 
         replies["extract_facts"][0],
     ]
     project = make_project(tmp_path / "p", replies)
-    run = subprocess.Popen(
-        [str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not calls(project, "extract_facts"):
-        assert time.monotonic() < deadline and run.poll() is None
-        time.sleep(0.1)
-    os.kill(run.pid, signal.SIGKILL)
-    run.wait()
+    killed_while_answering(project, PREMISE, "extract_facts")
     assert rows(project, "select count(*) from facts") == [(0,)]
     assert rows(project, "select count(*) from scene_texts") == [(0,)]
     assert rows(project, "select status, summary from episodes") == [("in progress", None)]

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from writersroom import display, render_cli, script_cli
@@ -82,11 +83,11 @@ def opened(
             )
         yield project
     except ModelError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         err.print("The run stopped before that step; `writersroom resume` tries it again.")
         raise typer.Exit(1) from None
     except WritersroomError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("stopped: `writersroom resume` continues from the last finished step")
@@ -97,7 +98,7 @@ def opened(
 
 
 def fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

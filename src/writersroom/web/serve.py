@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from writersroom.errors import WritersroomError
 from writersroom.project import Project
@@ -37,7 +38,7 @@ def serve(
     try:
         Project(path).close()  # fail here, not on the first page, if this is no project
     except WritersroomError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
     loopback = is_loopback(host)
     if not loopback and not token:
