@@ -246,3 +246,8 @@ def test_llama_cpp_calls_the_offered_tools() -> None:
     assert reply.tool_calls, reply.invalid_tool_calls
     assert {call["name"] for call in reply.tool_calls} == {"wave"}
     assert all(isinstance(call["args"]["who"], str) for call in reply.tool_calls)
+    owed = chat.bind_tools([wave_tool()], max_calls=4).invoke(
+        [SystemMessage(content="You greet people."), HumanMessage(content="Wave at Mei.")],
+        min_calls=3,  # the grammar holds the model to the calls it still owes
+    )
+    assert 3 <= len(owed.tool_calls) <= 4, owed.invalid_tool_calls

@@ -63,14 +63,15 @@ class SynthesizeVoice(BaseModel):
 
 class LipSync(BaseModel):
     """Move the speaker's mouth in the shot's video to their voice line. Call it once for
-    every line whose speaker is in frame, naming the files generate_video and
-    synthesize_voice made. It writes shot-NN/lipsync-L.mp4 unless `out` names another file."""
+    every line whose speaker is in frame, after generate_video and synthesize_voice made the
+    shot's video and the line's voice (it uses those files unless `video` and `audio` name
+    them). It writes shot-NN/lipsync-L.mp4 unless `out` names another file."""
 
     shot: int = Field(ge=1)
     line: int = Field(ge=1)
     speaker: str = Field(min_length=1, max_length=60)
-    video: str = Field(min_length=1, max_length=120, description="the shot's video file")
-    audio: str = Field(min_length=1, max_length=120, description="the line's voice file")
+    video: str = Field(default="", max_length=120, description="the shot's video file")
+    audio: str = Field(default="", max_length=120, description="the line's voice file")
     out: str = Field(default="", max_length=120)
 
 
@@ -236,8 +237,8 @@ class Studio:
     def _lip_sync(self, **args: Any) -> str:
         call = LipSync.model_validate(args)
         self._line(call.shot, call.line, call.speaker)
-        named_video = _clean(call.video, self.root, VIDEO_SUFFIXES)
-        named_audio = _clean(call.audio, self.root, AUDIO_SUFFIXES)
+        named_video = call.video and _clean(call.video, self.root, VIDEO_SUFFIXES)
+        named_audio = call.audio and _clean(call.audio, self.root, AUDIO_SUFFIXES)
         video, audio = self.videos.get(call.shot), self.voices.get((call.shot, call.line))
         if video is None or audio is None:
             raise ToolException(
@@ -247,9 +248,9 @@ class Studio:
         shot_files = {video.path} | {
             done[2].path for done in self.syncs.get(call.shot, {}).values() if done[2]
         }
-        if named_video not in shot_files:
+        if named_video and named_video not in shot_files:
             raise ToolException(f"video must be the file of shot {call.shot}: {video.path}")
-        if named_audio != audio.path:
+        if named_audio and named_audio != audio.path:
             raise ToolException(f"audio must be the file of line {call.line}: {audio.path}")
         self._claim(
             call.out or f"shot-{call.shot:02d}/lipsync-{call.line}.mp4",

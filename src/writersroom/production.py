@@ -200,7 +200,7 @@ def _produce_batch(
     while stalled < attempts:
         started = time.perf_counter()
         try:
-            reply = bound.invoke(history, config=config)
+            reply = bound.invoke(history, config=config, **model.calls_kwargs(left))
         except model.transport_errors as exc:
             raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
         assert isinstance(reply, AIMessage)

@@ -30,6 +30,10 @@ def schema_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
     return {"json_schema": schema}
 
 
+def no_kwargs(_: int) -> dict[str, Any]:
+    return {}
+
+
 @dataclass
 class AgentModel:
     """A chat model with what the room needs to ask it for structured answers.
@@ -38,6 +42,8 @@ class AgentModel:
         name: the `provider:model` name, shown in progress and stored with usage.
         chat: the LangChain chat model.
         json_kwargs: the call keywords that ask this provider for JSON of a given schema.
+        calls_kwargs: the call keywords that make a tool-calling answer hold at least N calls
+            (none where the provider cannot be held to it).
         transport_errors: the exceptions that mean the endpoint failed (not the answer).
         describe_error: turns one of those into a one-line message.
     """
@@ -45,6 +51,7 @@ class AgentModel:
     name: str
     chat: BaseChatModel
     json_kwargs: Callable[[dict[str, Any]], dict[str, Any]] = schema_kwargs
+    calls_kwargs: Callable[[int], dict[str, Any]] = no_kwargs
     transport_errors: tuple[type[BaseException], ...] = ()
     describe_error: Callable[[BaseException], str] = field(default=str)
 

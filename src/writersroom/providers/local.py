@@ -123,6 +123,9 @@ def model_path(model: str, project: Path) -> Path:
     return path
 
 
+MAX_OWED = 40  # calls a grammar may insist on in one answer
+
+
 class ContextOverflow(Exception):
     """The prompt and the answer budget do not fit in the model's context window."""
 
@@ -182,11 +185,12 @@ class ChatLlamaCpp(BaseChatModel):
         json_schema: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
         max_calls: int | None = None,
+        min_calls: int = 1,
         **kwargs: Any,
     ) -> ChatResult:
         chat = tool_calling.chat_messages(messages, tools)
         if tools:
-            json_schema = tool_calling.calls_schema(tools, max_calls)
+            json_schema = tool_calling.calls_schema(tools, max_calls, min_calls)
         response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
@@ -222,7 +226,8 @@ class ChatLlamaCpp(BaseChatModel):
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
         """Offer `tools`: answers are constrained to calls of them and parsed as tool calls.
 
-        `max_calls=N` (a keyword) bounds the number of calls in one answer.
+        `max_calls=N` and `min_calls=N` (keywords) bound the number of calls in one answer:
+        the grammar holds a small model to the calls it still owes.
         """
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
@@ -236,5 +241,6 @@ def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
             threads=settings.threads,
             max_tokens=settings.max_tokens,
         ),
+        calls_kwargs=lambda owed: {"min_calls": max(1, min(owed, MAX_OWED))},
         transport_errors=(ContextOverflow,),
     )

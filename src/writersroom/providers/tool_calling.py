@@ -27,8 +27,10 @@ def _without_lengths(schema: Any) -> Any:
     return schema
 
 
-def calls_schema(tools: list[dict[str, Any]], max_calls: int | None = None) -> dict[str, Any]:
-    """The JSON schema of an answer made of (at most `max_calls`) calls to `tools`."""
+def calls_schema(
+    tools: list[dict[str, Any]], max_calls: int | None = None, min_calls: int = 1
+) -> dict[str, Any]:
+    """The JSON schema of an answer made of `min_calls` to `max_calls` calls to `tools`."""
     choices = [
         {
             "type": "object",
@@ -43,7 +45,7 @@ def calls_schema(tools: list[dict[str, Any]], max_calls: int | None = None) -> d
     return {
         "type": "object",
         "properties": {
-            "tool_calls": {"type": "array", "minItems": 1, "items": {"anyOf": choices}}
+            "tool_calls": {"type": "array", "minItems": min_calls, "items": {"anyOf": choices}}
             | ({"maxItems": max_calls} if max_calls else {})
         },
         "required": ["tool_calls"],
