@@ -175,6 +175,7 @@ class Studio:
     # the calls -------------------------------------------------------------
     def _generate_video(self, **args: Any) -> str:
         call = GenerateVideo.model_validate(args)
+        _not_again(call.shot in self.videos, f"shot {call.shot}'s video")
         shot = self._shot(call.shot)
         names = [self._member(name) for name in call.characters]
         request = VideoRequest(
@@ -205,6 +206,9 @@ class Studio:
 
     def _synthesize_voice(self, **args: Any) -> str:
         call = SynthesizeVoice.model_validate(args)
+        _not_again(
+            (call.shot, call.line) in self.voices, f"the voice of shot {call.shot} line {call.line}"
+        )
         line = self._line(call.shot, call.line, call.speaker)
         member = self.cast[line.speaker]
         request = VoiceRequest(
@@ -236,6 +240,11 @@ class Studio:
 
     def _lip_sync(self, **args: Any) -> str:
         call = LipSync.model_validate(args)
+        synced = self.syncs.get(call.shot, {}).get(call.line)
+        _not_again(
+            synced is not None and synced[2] is not None,
+            f"the lip-sync of shot {call.shot} line {call.line}",
+        )
         self._line(call.shot, call.line, call.speaker)
         named_video = call.video and _clean(call.video, self.root, VIDEO_SUFFIXES)
         named_audio = call.audio and _clean(call.audio, self.root, AUDIO_SUFFIXES)
@@ -372,6 +381,12 @@ class Studio:
     @staticmethod
     def _said(result: MediaResult) -> str:
         return f"{result.path} ({result.duration_seconds:.2f} s, cost {result.cost:g})"
+
+
+def _not_again(made: bool, what: str) -> None:
+    """A call for what this production made already is refused: it would be paid twice."""
+    if made:
+        raise ToolException(f"{what} is made already; call only for what is still missing")
 
 
 def _clean(relative: str, root: Path, suffixes: tuple[str, ...]) -> str:
