@@ -9,6 +9,7 @@ backend through the cache. What is still missing per shot is what the director i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,26 +152,45 @@ class Studio:
             answers.append(message)
         return answers
 
-    def missing(self, shots: Iterable[int] | None = None, itemized: bool = False) -> list[str]:
-        """What each shot (of `shots`, default all) still lacks, in words the director can
-        act on: a line per shot, or (`itemized`) one per missing call."""
+    def missing(self, shots: Iterable[int] | None = None) -> list[str]:
+        """What each shot (of `shots`, default all) still lacks, in words."""
         problems = []
+        for number, calls in self._owed(shots).items():
+            lacks = [
+                name
+                if name == "generate_video"
+                else f"{name} for line {a['line']} ({a['speaker']})"
+                for name, a in calls
+            ]
+            problems.append(f"shot {number} needs {', '.join(lacks)}")
+        return problems
+
+    def owed(self, shots: Iterable[int] | None = None) -> list[str]:
+        """The calls still to make, one per line, written as the director would call them
+        (generate_video without the visual prompt the director writes)."""
+        return [
+            f"{name} {json.dumps(args, ensure_ascii=False)}"
+            for calls in self._owed(shots).values()
+            for name, args in calls
+        ]
+
+    def _owed(self, shots: Iterable[int] | None) -> dict[int, list[tuple[str, dict[str, Any]]]]:
         chosen = set(self.plan if shots is None else shots)
+        owed: dict[int, list[tuple[str, dict[str, Any]]]] = {}
         for number, shot in sorted(self.plan.items()):
             if number not in chosen:
                 continue
-            lacks = [] if number in self.videos else ["generate_video"]
+            calls = [] if number in self.videos else [("generate_video", {"shot": number})]
             for line in shot.lines:
+                said = {"shot": number, "line": line.line, "speaker": line.speaker}
                 if (number, line.line) not in self.voices:
-                    lacks.append(f"synthesize_voice for line {line.line} ({line.speaker})")
+                    calls.append(("synthesize_voice", said))
                 done = self.syncs.get(number, {}).get(line.line)
                 if line.speaker in shot.characters and (done is None or done[2] is None):
-                    lacks.append(f"lip_sync for line {line.line} ({line.speaker})")
-            if itemized:
-                problems += [f"shot {number}: {lack}" for lack in lacks]
-            elif lacks:
-                problems.append(f"shot {number} needs {', '.join(lacks)}")
-        return problems
+                    calls.append(("lip_sync", said))
+            if calls:
+                owed[number] = calls
+        return owed
 
     # the calls -------------------------------------------------------------
     def _generate_video(self, **args: Any) -> str:

@@ -196,11 +196,14 @@ def _produce_batch(
     `answer_attempts` answers in a row add nothing (a small model may do a few at a time)."""
     config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
     attempts = room.config.room.answer_attempts
-    history, stalled, left = list(asked), 0, len(studio.missing(numbers, itemized=True))
+    *system, shot_list = asked
+    owed = studio.owed(numbers)
+    history = [*system, HumanMessage(content=f"{shot_list.content}\n\n{_calls_to_make(owed)}")]
+    stalled = 0
     while stalled < attempts:
         started = time.perf_counter()
         try:
-            reply = bound.invoke(history, config=config, **model.calls_kwargs(left))
+            reply = bound.invoke(history, config=config, **model.calls_kwargs(len(owed)))
         except model.transport_errors as exc:
             raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
         assert isinstance(reply, AIMessage)
@@ -221,20 +224,25 @@ def _produce_batch(
         _record(room, model.name, usage, time.perf_counter() - started, problem)
         if not missing:
             return
-        now = len(studio.missing(numbers, itemized=True))
-        stalled, left = (0 if now < left else stalled + 1), now
+        still = studio.owed(numbers)
+        stalled, owed = (0 if len(still) < len(owed) else stalled + 1), still
         history = [
             *asked,
             reply,
             *results,
-            HumanMessage(
-                content=f"Not produced yet: {problem}. Call the tools for exactly these now."
-            ),
+            HumanMessage(content=f"Not produced yet: {problem}. {_calls_to_make(owed)}"),
         ]
     raise ModelError(
         AGENT,
         model.name,
         f"shots still lack tool calls after {attempts} answers that added none: {problem}",
+    )
+
+
+def _calls_to_make(owed: list[str]) -> str:
+    return (
+        "Make exactly these calls now (generate_video with its framing, camera, duration, "
+        "characters and a visual prompt from the shot list):\n" + "\n".join(owed)
     )
 
 
