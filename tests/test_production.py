@@ -160,6 +160,13 @@ def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) ->
     assert any("/etc/passwd" in r for r in refused)
     assert any(m["role"] == "ai" and m.get("tool_calls") for m in again)
     assert "Not produced yet: shot 1 needs generate_video; shot 3 needs" in again[-1]["content"]
+    owed = again[-1]["content"].split("shot list):\n")[1].splitlines()
+    assert owed == [
+        'generate_video {"shot": 1}',
+        'generate_video {"shot": 3}',
+        'synthesize_voice {"shot": 3, "line": 2, "speaker": "Lin Mei"}',
+        'lip_sync {"shot": 3, "line": 2, "speaker": "Lin Mei"}',
+    ]
     assert not list(tmp_path.glob("**/escaped.mp4"))
     videos = rows(project, "select shot from ledger where tool = 'generate_video'")
     assert sorted(videos) == [(1,), (2,), (3,), (4,)]
