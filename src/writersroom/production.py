@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
 from writersroom import answers
@@ -191,32 +191,27 @@ def _produce_batch(
     asked: list[BaseMessage],
     numbers: list[int],
 ) -> None:
-    """Ask until the shots `numbers` have their calls. A re-ask carries the last answer and
-    its results (what failed and why), not the whole conversation; asking stops when
-    `answer_attempts` answers in a row add nothing (a small model may do a few at a time)."""
+    """Ask until the shots `numbers` have their calls. Each ask is the shot list and the calls
+    still owed, after an answer also what was refused in it and why: a bounded prompt, and
+    a small model copies an owed call better than it continues a long conversation. Asking
+    stops when `answer_attempts` answers in a row add nothing."""
     config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
     attempts = room.config.room.answer_attempts
     *system, shot_list = asked
-    owed = studio.owed(numbers)
-    history = [*system, HumanMessage(content=f"{shot_list.content}\n\n{_calls_to_make(owed)}")]
-    stalled = 0
+    owed, refused, stalled = studio.owed(numbers), "", 0
     while stalled < attempts:
+        request = f"{shot_list.content}\n\n{refused}{_calls_to_make(owed)}"
         started = time.perf_counter()
         try:
-            reply = bound.invoke(history, config=config, **model.calls_kwargs(len(owed)))
+            reply = bound.invoke(
+                [*system, HumanMessage(content=request)],
+                config=config,
+                **model.calls_kwargs(len(owed)),
+            )
         except model.transport_errors as exc:
             raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
         assert isinstance(reply, AIMessage)
         results = studio.execute(list(reply.tool_calls))
-        results += [
-            ToolMessage(
-                content=f"malformed call: {bad.get('error') or 'arguments are not JSON'}",
-                tool_call_id=bad.get("id") or f"invalid-{i}",
-                name=bad.get("name") or "unknown",
-                status="error",
-            )
-            for i, bad in enumerate(reply.invalid_tool_calls)
-        ]
         room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
         missing = studio.missing(numbers)
         problem = "; ".join(missing) if missing else ""
@@ -224,14 +219,13 @@ def _produce_batch(
         _record(room, model.name, usage, time.perf_counter() - started, problem)
         if not missing:
             return
+        failed = [f"{m.name}: {m.content}" for m in results if m.status == "error"] + [
+            f"{bad.get('name') or 'a call'}: malformed, {bad.get('error') or 'not JSON'}"
+            for bad in reply.invalid_tool_calls
+        ]
+        refused = "".join(f"Refused in your last answer: {f}\n" for f in failed)
         still = studio.owed(numbers)
         stalled, owed = (0 if len(still) < len(owed) else stalled + 1), still
-        history = [
-            *asked,
-            reply,
-            *results,
-            HumanMessage(content=f"Not produced yet: {problem}. {_calls_to_make(owed)}"),
-        ]
     raise ModelError(
         AGENT,
         model.name,
@@ -241,8 +235,8 @@ def _produce_batch(
 
 def _calls_to_make(owed: list[str]) -> str:
     return (
-        "Make exactly these calls now (generate_video with its framing, camera, duration, "
-        "characters and a visual prompt from the shot list):\n" + "\n".join(owed)
+        "Not produced yet; make exactly these calls now (generate_video with its framing, "
+        "camera, duration, characters and a visual prompt from the shot list):\n" + "\n".join(owed)
     )
 
 
