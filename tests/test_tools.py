@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import answers, make_project, median_pitch, smollm2
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -23,10 +24,10 @@ from writersroom.providers.scripted import read_calls
 from writersroom.providers.tool_calling import calls_schema, with_calls
 from writersroom.schemas import Script
 from writersroom.tools import registry, voices
-from writersroom.tools.base import CharacterLook, VideoRequest, VoiceRequest
+from writersroom.tools.base import CharacterLook, LipSyncRequest, VideoRequest, VoiceRequest
 from writersroom.tools.figures import COLOURS, appearance
-from writersroom.tools.lipsync import timeline, viseme
-from writersroom.tools.media import RenderError, probe
+from writersroom.tools.lipsync import DrawnMouthSync, timeline, viseme
+from writersroom.tools.media import RenderError, probe, read_video
 from writersroom.tools.safety import inside
 from writersroom.tools.storyboard import StoryboardVideo
 
@@ -139,6 +140,39 @@ def test_storyboard_shot_moves_and_maps_the_mouths(tmp_path: Path) -> None:
     assert result.meta["frames"] == 24 and result.duration_seconds == 1.0
     mouths = result.meta["faces"]["Mei"]["mouth"]
     assert len(mouths) == 24 and mouths[0][0] > mouths[-1][0]  # the pan moves the frame
+
+
+def test_a_line_longer_than_its_shot_holds_a_closed_mouth_after_it(tmp_path: Path) -> None:
+    mei = CharacterLook(name="Mei", look="grey trench coat", seed=1)
+    shot = VideoRequest(
+        shot=1,
+        visual_prompt="an archive at night",
+        framing="close-up",
+        camera="static",
+        duration_seconds=0.5,
+        characters=[mei],
+        setting="INT. ARCHIVE - NIGHT",
+    )
+    picture = StoryboardVideo().generate(shot, tmp_path / "shot.mp4")
+    voice = "piper:joe:pitch=1.45:speed=0.98"
+    said = VoiceRequest(shot=1, speaker="Mei", voice_id=voice, text="Mama, it is mine.")
+    line = voices.EmbeddedVoice().speak(said, tmp_path / "line.wav")
+    for made in (picture, line):  # what the render cache keeps beside each file
+        (tmp_path / f"{made.path}.json").write_text(json.dumps(made.meta), encoding="utf-8")
+    synced = DrawnMouthSync().sync(
+        LipSyncRequest(shot=1, speaker="Mei", video="shot.mp4", audio="line.wav"),
+        tmp_path,
+        tmp_path / "synced.mp4",
+    )
+    assert synced.duration_seconds > line.duration_seconds > 0.5  # the shot was held longer
+    x, y, w = synced.meta["faces"]["Mei"]["mouth"][-1]
+    box = (int(x - w), int(y - w / 2), int(x + w), int(y + w / 2))
+    before = np.asarray(next(iter(read_video(tmp_path / "shot.mp4"))).crop(box), dtype=float)
+    frames = list(read_video(tmp_path / "synced.mp4"))
+    after = np.asarray(frames[-1].crop(box), dtype=float)
+    assert np.abs(after - before).mean() < 4  # the mouth is at rest again, as drawn
+    talking = [np.abs(np.asarray(f.crop(box), dtype=float) - before).mean() for f in frames]
+    assert max(talking) > 10  # and it moved while the line was spoken
 
 
 def test_phonemes_become_visemes_on_time() -> None:

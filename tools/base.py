@@ -63,6 +63,10 @@ class MediaResult(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)  # e.g. phoneme timings for a voice
 
 
+# A backend may also set `revision` (default 1): raising it when its output changes for the
+# same request makes the render cache make those calls again.
+
+
 class VideoBackend(Protocol):
     name: str
 

@@ -121,6 +121,7 @@ class DrawnMouthSync:
     """Animates the speaker's drawn mouth; lengthens the shot if the line runs past its end."""
 
     name = "embedded"
+    revision = 2  # 2: a held last frame no longer keeps the mouth of the line that ended on it
 
     def sync(self, request: LipSyncRequest, root: Path, out: Path) -> MediaResult:
         video = inside(root, request.video, VIDEO_SUFFIXES)
@@ -162,7 +163,7 @@ class DrawnMouthSync:
         def frames():  # streamed: a long shot never sits in memory whole
             last, decoded = None, 0
             for index, frame in enumerate(read_video(video)):
-                last, decoded = frame, index + 1
+                last, decoded = frame.copy(), index + 1  # unpainted: it may be held
                 yield painted(index, frame)
             for index in range(decoded, total):
                 assert last is not None

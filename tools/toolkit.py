@@ -353,7 +353,7 @@ class Studio:
             result, _ = self.cache.call(
                 tool=tool,
                 backend=backend.name,
-                key=self.cache.key(tool, backend.name, request, inputs),
+                key=self.cache.key(tool, _identity(backend), request, inputs),
                 shot=shot,
                 call_id=call_id or self._call_id,
                 target=target,
@@ -401,6 +401,12 @@ class Studio:
     @staticmethod
     def _said(result: MediaResult) -> str:
         return f"{result.path} ({result.duration_seconds:.2f} s, cost {result.cost:g})"
+
+
+def _identity(backend: Any) -> str:
+    """A backend as cache keys know it: a revision that changes its output renews its keys."""
+    revision = getattr(backend, "revision", 1)
+    return backend.name if revision == 1 else f"{backend.name}@{revision}"
 
 
 def _not_again(made: bool, what: str) -> None:
