@@ -31,7 +31,7 @@ err = Console(stderr=True)
 
 ConfigFile = Annotated[
     Path | None,
-    typer.Option("--config", help="An eval configuration: writersroom.toml plus [eval]."),
+    typer.Option("--config", help="An eval configuration: writersroom.toml plus \\[eval]."),
 ]
 Jobs = Annotated[
     int | None, typer.Option("--jobs", min=1, help="Items evaluated at once (default 2).")
