@@ -29,7 +29,8 @@ def numbered(script: Script) -> str:
 
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
-    """The shot list; a dialogue line no shot claims goes to the last shot of its scene."""
+    """The shot list; a dialogue line no shot claims goes to the last shot of its scene, and a
+    shot too short for its lines is lengthened to fit them."""
 
     def check(shots: ShotList) -> None:
         shots.number_lines_within_scenes(script)
@@ -48,4 +49,5 @@ def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> 
         runtime=str(runtime),
     )
     shots.cover_lines(script)
+    shots.fit_dialogue(script)
     return shots

@@ -21,9 +21,13 @@ from writersroom.answers import summarize
 from writersroom.evals.episodes import Episode
 from writersroom.evals.settings import EvalSettings
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
+from writersroom.speech import (
+    CJK,
+    TOKEN,
+    spoken_seconds,
+    words,
+)
 
-SPEECH_WORDS_PER_SECOND = 2.5
-SPEECH_CJK_PER_SECOND = 4.5
 ACTION_WORDS_PER_SECOND = 4.0
 HOOK_SECONDS = 5.0  # the hook must land within the first seconds
 CLIFFHANGER_SHARE = 0.8  # the last beat lands in the last fifth of the runtime
@@ -38,10 +42,6 @@ DRAFT_TASKS = {
     "plan_shots": "shots",
 }
 OPEN_ENDINGS = ("?", "!", "…", "...", "—", "--")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-TOKEN = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+(?:['’][^\W_]+)*"
-)
 
 
 @cache
@@ -65,15 +65,6 @@ def has_cue(text: str, kind: str) -> bool:
 def tokens(text: str) -> list[str]:
     """Words (lower case) of Latin-like scripts and single characters of CJK scripts."""
     return [t.casefold() for t in TOKEN.findall(text)]
-
-
-def words(text: str) -> int:
-    return sum(1 for t in TOKEN.findall(text) if not CJK.fullmatch(t))
-
-
-def spoken_seconds(text: str) -> float:
-    cjk = len(CJK.findall(text))
-    return words(text) / SPEECH_WORDS_PER_SECOND + cjk / SPEECH_CJK_PER_SECOND
 
 
 def distinct_n(lines: list[str], n: int) -> float | None:

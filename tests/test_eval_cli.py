@@ -240,7 +240,7 @@ def test_run_the_smoke_suite_then_resume_it(tmp_path: Path) -> None:
     assert [i["error"] for i in results["items"]] == [None, None]
     assert results["summary"]["criteria"]["hook"]["value"] == 3.0
     first = results["items"][0]
-    assert first["metrics"]["runtime_seconds"] == 15.0
+    assert first["metrics"]["runtime_seconds"] == 16.1
     assert first["metrics"]["target_runtime_seconds"] == 90
     assert first["judged"]["pacing"] == {"reason": "pacing is 3", "score": 3}
     assert first["wall_seconds"] > 0
@@ -315,7 +315,7 @@ def test_score_project_folders_and_scripts(tmp_path: Path) -> None:
     results = json.loads((out / "results.json").read_text())
     by_id = {i["id"]: i for i in results["items"]}
     assert set(by_id) == {"series-ep1", "roof"}
-    assert by_id["series-ep1"]["metrics"]["runtime_seconds"] == 15.0
+    assert by_id["series-ep1"]["metrics"]["runtime_seconds"] == 16.1
     assert by_id["roof"]["metrics"]["ends_open"] is True
     assert by_id["roof"]["judged"] is None
     missing = wr("eval", "score", str(tmp_path / "nothing.json"), "--no-judge")

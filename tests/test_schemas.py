@@ -75,6 +75,18 @@ def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
     shots.check_against(script, bible())
 
 
+def test_a_shot_too_short_for_its_lines_is_lengthened_to_fit_them() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    assert [s.duration_seconds for s in shots.shots] == [4, 3, 3, 5]
+    # shot 4 speaks 7 + 6 words: 5.2 s at 2.5 words a second, with the pauses around them 6.1 s
+    assert shots.fit_dialogue(script) == [4]
+    assert [s.duration_seconds for s in shots.shots] == [4, 3, 3, 6.1]
+    shots.shots[3].lines = [1, 2] * 6  # far too much for one shot: at most 30 s
+    shots.fit_dialogue(script)
+    assert shots.shots[3].duration_seconds == 30
+
+
 def test_line_numbers_counted_through_the_episode_are_read_per_scene() -> None:
     script = Script.model_validate(answers()["write_script"][0])
     shots = ShotList.model_validate(answers()["plan_shots"][0])

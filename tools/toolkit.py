@@ -20,6 +20,7 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field, ValidationError
 
 from writersroom.answers import summarize
+from writersroom.speech import GAP_SECONDS, LEAD_SECONDS
 from writersroom.tools.base import (
     CharacterLook,
     LipSyncRequest,
@@ -32,9 +33,6 @@ from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.media import RenderError
 from writersroom.tools.safety import inside
 
-LEAD_SECONDS = 0.3  # silence before a shot's first line
-GAP_SECONDS = 0.25  # between two lines of a shot
-TAIL_SECONDS = 0.4  # after a shot's last line
 ORDER = {"synthesize_voice": 0, "generate_video": 1, "lip_sync": 2}
 
 

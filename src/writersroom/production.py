@@ -25,17 +25,17 @@ from writersroom.errors import InputError, ModelError
 from writersroom.memory import Memory
 from writersroom.prompting import compact, template
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotList
+from writersroom.speech import CJK, TAIL_SECONDS
 from writersroom.tools import registry, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
 from writersroom.tools.cache import RenderCache
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.safety import inside
-from writersroom.tools.toolkit import TAIL_SECONDS, CastMember, PlannedLine, PlannedShot, Studio
+from writersroom.tools.toolkit import CastMember, PlannedLine, PlannedShot, Studio
 
 AGENT = "director"
 RENDER_DIR = "render"
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 KANA = re.compile(r"[\u3040-\u30ff]")
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from writersroom.speech import shot_seconds
+
 MAX_PREMISE_CHARS = 2000
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
@@ -352,6 +354,19 @@ class ShotList(BaseModel):
             for n in range(1, len(scene.lines) + 1):
                 if shots and (scene.number, n) not in claimed:
                     shots[-1].lines = sorted([*shots[-1].lines, n])
+
+    def fit_dialogue(self, script: Script) -> list[int]:
+        """Lengthen every shot too short to say its lines in (estimated from their words), up
+        to the 30 s a shot may last; the numbers of the shots lengthened."""
+        scenes = {scene.number: scene for scene in script.scenes}
+        lengthened = []
+        for shot in self.shots:
+            lines = [scenes[shot.scene].lines[n - 1].text for n in shot.lines]
+            needed = min(30.0, round(shot_seconds(lines), 1))
+            if shot.duration_seconds < needed:
+                shot.duration_seconds = needed
+                lengthened.append(shot.number)
+        return lengthened
 
     def total_seconds(self) -> float:
         return sum(s.duration_seconds for s in self.shots)
