@@ -41,7 +41,11 @@ def scripted_overhead(episodes: int) -> dict[str, float]:
         room = project._room(1)
         last = time.perf_counter()
         for update in project.graph.stream(
-            {"premise": PREMISE, "episode": 1}, config, context=room, stream_mode="updates"
+            {"premise": PREMISE, "episode": 1},
+            config,
+            context=room,
+            stream_mode="updates",
+            durability="sync",
         ):
             now = time.perf_counter()
             if not set(update) & MEDIA_NODES:

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -280,8 +281,17 @@ def test_llama_cpp_calls_the_offered_tools() -> None:
     assert reply.tool_calls, reply.invalid_tool_calls
     assert {call["name"] for call in reply.tool_calls} == {"wave"}
     assert all(isinstance(call["args"]["who"], str) for call in reply.tool_calls)
-    owed = chat.bind_tools([wave_tool()], max_calls=4).invoke(
-        [SystemMessage(content="You greet people."), HumanMessage(content="Wave at Mei.")],
+
+    class Nod(BaseModel):
+        """Nod to someone."""
+
+        who: Literal["Mei", "Yue", "Hao"]
+
+    nod = StructuredTool.from_function(
+        func=lambda who: f"nodded to {who}", name="nod", args_schema=Nod, description="Nod."
+    )
+    owed = chat.bind_tools([nod], max_calls=4).invoke(
+        [SystemMessage(content="You greet people."), HumanMessage(content="Nod to Mei.")],
         min_calls=3,  # the grammar holds the model to the calls it still owes
     )
     assert 3 <= len(owed.tool_calls) <= 4, owed.invalid_tool_calls

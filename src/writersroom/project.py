@@ -119,7 +119,11 @@ class Project:
 
     def _invoke(self, episode: int, value: Any) -> None:
         self.memory.upsert_episode(episode, models=self.overrides)
-        self.graph.invoke(value, self._thread(episode), context=self._room(episode))
+        # "sync": each step's checkpoint is on disk before the next step starts, so a killed
+        # run resumes at the step it was in, never an earlier one
+        self.graph.invoke(
+            value, self._thread(episode), context=self._room(episode), durability="sync"
+        )
 
     def start(self, auto: bool = False) -> None:
         """Run episode 1 of a new series until a checkpoint stops it or its shots are approved."""
