@@ -12,6 +12,7 @@ from writersroom.errors import InputError
 from writersroom.evals import episodes, stats
 from writersroom.evals.cache import Progress, ResultCache, map_cached
 from writersroom.evals.judge import Judge, Rubric, fingerprint
+from writersroom.evals.runner import metric_values
 
 RESULTS_FILE = "results.json"
 
@@ -92,28 +93,25 @@ def compare_runs(
     pairs = _paired(a, b)
     if not pairs:
         raise InputError(f"{file_a} and {file_b} share no scored items (same suite, same ids?)")
+    # both sides over the paired items only, so that each row compares the same premises
+    side_a, side_b = [i for i, _ in pairs], [j for _, j in pairs]
     criteria = {}
-    keys = list(a["summary"]["criteria"])
-    for key in keys:
+    for key in a["summary"]["criteria"]:
         deltas = [
             y - x
             for x, y in ((_scores(i, key), _scores(j, key)) for i, j in pairs)
             if x is not None and y is not None
         ]
         criteria[key] = {
-            "a": a["summary"]["criteria"][key],
-            "b": b["summary"]["criteria"].get(key),
-            "delta": stats.mean_ci(deltas).as_dict(),
-        }
-    names = sorted(set(a["summary"]["metrics"]) & set(b["summary"]["metrics"]))
-    metrics = {
-        k: {
-            "a": a["summary"]["metrics"][k],
-            "b": b["summary"]["metrics"][k],
-            "delta": b["summary"]["metrics"][k] - a["summary"]["metrics"][k],
-        }
-        for k in names
-    }
+            side: stats.mean_ci([s for i in items if (s := _scores(i, key)) is not None]).as_dict()
+            for side, items in (("a", side_a), ("b", side_b))
+        } | {"delta": stats.mean_ci(deltas).as_dict()}
+    metrics = {}
+    for key in sorted(set(a["summary"]["metrics"]) & set(b["summary"]["metrics"])):
+        xs, ys = metric_values(side_a, key), metric_values(side_b, key)
+        if xs and ys:
+            mean_a, mean_b = sum(xs) / len(xs), sum(ys) / len(ys)
+            metrics[key] = {"a": mean_a, "b": mean_b, "delta": mean_b - mean_a}
     comparison: dict[str, Any] = {
         "a": {"name": a["name"], "path": str(file_a)},
         "b": {"name": b["name"], "path": str(file_b)},

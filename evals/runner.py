@@ -242,7 +242,8 @@ def score_paths(
     return results(config, "(scored files)", judge, rubric, items, time.perf_counter() - started)
 
 
-def _numbers(items: list[dict[str, Any]], key: str) -> list[float]:
+def metric_values(items: list[dict[str, Any]], key: str) -> list[float]:
+    """The numeric values of metric `key` over `items`."""
     values = [(i.get("metrics") or {}).get(key) for i in items]
     return [float(v) for v in values if isinstance(v, int | float)]
 
@@ -280,7 +281,7 @@ def results(
             # scored, but the room did not finish them on its own (a checkpoint waits)
             "unfinished": sum(1 for i in scored if i.get("stopped")),
             "criteria": criteria,
-            "metrics": {k: sum(v) / len(v) for k in numeric if (v := _numbers(scored, k))},
+            "metrics": {k: sum(v) / len(v) for k in numeric if (v := metric_values(scored, k))},
             "tokens": sum(u["tokens"] for u in usage),
             "model_seconds": round(sum(u["model_seconds"] for u in usage), 1),
             "render_seconds": round(sum(u.get("render_seconds", 0.0) for u in usage), 1),

@@ -278,6 +278,42 @@ def test_an_episode_the_room_cannot_finish_alone_is_scored_and_flagged(tmp_path:
     assert len(read_calls(out / "items" / "hidden-heiress")) == calls
 
 
+def test_compare_reads_both_runs_over_the_items_they_share(tmp_path: Path) -> None:
+    def run(name: str, scores: dict[str, int], runtimes: dict[str, float]) -> Path:
+        items = [
+            {
+                "id": item,
+                "error": None,
+                "judged": {"hook": {"reason": "", "score": score}},
+                "metrics": {"runtime_seconds": runtimes[item]},
+            }
+            for item, score in scores.items()
+        ]
+        summary = {
+            "criteria": {"hook": {"value": sum(scores.values()) / len(scores)}},
+            "metrics": {"runtime_seconds": sum(runtimes.values()) / len(runtimes)},
+            "model_seconds": 1.0,
+            "wall_seconds": 1.0,
+            "tokens": 1000,
+            "cost_usd": 0.0,
+        }
+        folder = tmp_path / name
+        folder.mkdir()
+        results = {"name": name, "items": items, "summary": summary}
+        (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
+        return folder
+
+    a = run("a", {"x": 2, "y": 4, "only-a": 5}, {"x": 60.0, "y": 80.0, "only-a": 10.0})
+    b = run("b", {"x": 3, "y": 5}, {"x": 70.0, "y": 90.0})
+    done = wr("eval", "compare", str(a), str(b), "--out", str(tmp_path / "cmp"))
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    assert comparison["paired_items"] == 2
+    hook = comparison["criteria"]["hook"]
+    assert (hook["a"]["value"], hook["b"]["value"], hook["delta"]["value"]) == (3.0, 4.0, 1.0)
+    assert comparison["metrics"]["runtime_seconds"] == {"a": 70.0, "b": 80.0, "delta": 10.0}
+
+
 def test_compare_two_configurations(tmp_path: Path) -> None:
     a = tmp_path / "a"
     b = tmp_path / "b"
