@@ -2,8 +2,8 @@
 
 Times come from the director's shot list (each shot starts where the previous ended; a line is
 spoken in the first shot that lists it). Without a shot list they are estimated from the text:
-dialogue at SPEECH_WORDS_PER_SECOND (CJK at SPEECH_CJK_PER_SECOND) and action at
-ACTION_WORDS_PER_SECOND; such values are marked `"timing": "estimated"`.
+dialogue by writersroom.speech (the estimate the director's shot lists are fitted with) and
+action at ACTION_WORDS_PER_SECOND; such values are marked `"timing": "estimated"`.
 """
 
 from __future__ import annotations
