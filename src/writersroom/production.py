@@ -357,6 +357,8 @@ def cut(
     tool = assemble_tool(config, memory, project, episode, made["run"])
     result = MediaResult.model_validate_json(tool.invoke(request.model_dump(mode="json")))
     (root / "episode.srt").write_text(result.meta.get("srt", ""), encoding="utf-8")
+    # What the cut is made of, for the editors' timelines (`export --timeline`).
+    (root / "cut.json").write_text(request.model_dump_json(indent=2), encoding="utf-8")
     video = (root / "episode.mp4").relative_to(project).as_posix()
     memory.upsert_episode(episode, video=video, runtime_seconds=result.duration_seconds)
     planned = sum(s["duration_seconds"] for s in made["shots"])

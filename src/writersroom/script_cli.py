@@ -20,6 +20,8 @@ from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
 from writersroom.facts import Ledger
+from writersroom.handoff import exports
+from writersroom.handoff.exports import TimelineKind
 from writersroom.project import Project
 from writersroom.schemas import ContinuityIssue, Script, SeriesBible
 
@@ -163,10 +165,47 @@ def export(
         bool, typer.Option("--fountain", help="Write Fountain (default: the script's JSON).")
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write to this file instead of stdout (a timeline: into this folder; "
+            "default for timelines and pages: exports/ in the project).",
+        ),
     ] = None,
+    timeline: Annotated[
+        TimelineKind | None,
+        typer.Option(help="Export the cut as an editable timeline pointing at its files."),
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Screenplay pages as PDF.")] = False,
+    fdx: Annotated[bool, typer.Option("--fdx", help="The script as Final Draft (.fdx).")] = False,
 ) -> None:
-    """Export an episode's script: the approved one, else the latest draft."""
+    """Export an episode: its script (JSON, Fountain, PDF pages, Final Draft), or its cut as
+    a Jianying/CapCut draft, an OpenTimelineIO timeline, FCP XML or a CMX 3600 EDL."""
+    chosen = [
+        name
+        for name, on in (
+            ("--fountain", as_fountain),
+            ("--timeline", timeline is not None),
+            ("--pdf", pdf),
+            ("--fdx", fdx),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        with one_line_errors():
+            raise InputError(f"choose one export at a time, not {' and '.join(chosen)}")
+    if timeline is not None or pdf or fdx:
+        with project_at(directory) as project:
+            if timeline is not None:
+                files = exports.export_timeline(
+                    project.path, project.memory, episode, timeline, output
+                )
+            else:
+                kind = "pdf" if pdf else "fdx"
+                files = [exports.export_pages(project.path, project.memory, episode, kind, output)]
+        for file in files:
+            out.print(f"Wrote {escape(str(file))}", highlight=False)
+        return
     with project_at(directory) as project:
         row = project.memory.episode(episode)
         if row and row["script"]:
