@@ -14,6 +14,8 @@ from writersroom.continuity_text import STOPWORDS, edits, misspelt
 
 # One-word names shorter than this are too close to ordinary words ("Then" for "Chen").
 SINGLE_MIN = 5
+CJK = re.compile(r"[\u4e00-\u9fff]")
+HAN_TITLES = set("姐哥弟妹总董先太夫少爷叔姨婆公母父子女家氏")
 CAPITALIZED_RUN = re.compile(r"[A-Z][\w\u2019'-]*(?:[ ]+[A-Z][\w\u2019'-]*){0,2}")
 POSSESSIVE = ("'s", "\u2019s", "'S", "\u2019S")
 
@@ -41,12 +43,17 @@ class Names:
             and words[w.casefold()] == 1
             and len(w) >= 3
             and w.casefold() not in STOPWORDS
+            and w.isalpha()
         }
-        full = "|".join(re.escape(n) for n in sorted(self.full, key=len, reverse=True))
+        latin = [n for n in self.full if not CJK.search(n)]
+        cjk = [n for n in self.full if CJK.search(n)]
+        full = "|".join(re.escape(n) for n in sorted(latin, key=len, reverse=True))
         alias_forms = {f for a in self.alias for f in (a.title(), a.upper())}
         alias = "|".join(re.escape(a) for a in sorted(alias_forms, key=len, reverse=True))
         self._full = re.compile(rf"(?<![\w'])(?:{full})(?![\w-])", re.I) if full else None
         self._alias = re.compile(rf"(?<![\w'])(?:{alias})(?![\w-])") if alias else None
+        han = "|".join(re.escape(n) for n in sorted(cjk, key=len, reverse=True))
+        self._han = re.compile(han) if han else None  # Chinese has no spaces between words
 
     def resolve(self, name: str) -> str | None:
         key = name.strip().casefold()
@@ -56,7 +63,7 @@ class Names:
         """Every mention of a cast member in `text`, in order, longest names first."""
         found: list[Mention] = []
         taken: set[int] = set()
-        for pattern in (self._full, self._alias):
+        for pattern in (self._full, self._han, self._alias):
             if pattern is None:
                 continue
             for m in pattern.finditer(text):
@@ -65,7 +72,8 @@ class Names:
                 taken |= set(range(m.start(), m.end()))
                 name = self.resolve(m.group())
                 assert name is not None
-                possessive = text[m.end() : m.end() + 2] in POSSESSIVE
+                after = text[m.end() : m.end() + 2]
+                possessive = after in POSSESSIVE or after[:1] == "的"
                 found.append(Mention(name, m.start(), m.end(), possessive))
         return sorted(found, key=lambda m: m.start)
 
@@ -84,6 +92,8 @@ class Names:
         """
         if self.resolve(name) is not None:
             return None
+        if CJK.search(name):
+            return self._han_miss(name.strip())
         words = name.split()
         for full in self.cast:
             parts = full.split()
@@ -101,8 +111,40 @@ class Names:
                     return full
         return None
 
+    def _han_miss(self, name: str) -> str | None:
+        """A Chinese name one character off a cast member's of the same length ("林妹" for
+        "林梅"); of three or more characters, the surname (the first) must agree."""
+        for full in self.cast:
+            if not CJK.search(full) or len(full) != len(name) or not 2 <= len(name) <= 4:
+                continue
+            differ = [i for i, (a, b) in enumerate(zip(name, full, strict=True)) if a != b]
+            if len(differ) == 1 and (len(name) == 2 or differ[0] > 0):
+                return full
+        return None
+
+    def han_drifted(self, text: str) -> list[tuple[str, str]]:
+        """Near misses of the cast's Chinese names of three or more characters in `text`."""
+        found = []
+        taken = {(m.start, m.end) for m in self.find(text)}
+        for full in self.cast:
+            if not CJK.search(full) or len(full) < 3:
+                continue
+            for i in range(len(text) - len(full) + 1):
+                candidate = text[i : i + len(full)]
+                if (i, i + len(full)) in taken or candidate[0] != full[0]:
+                    continue
+                if candidate[-1] in HAN_TITLES or not CJK.fullmatch(candidate[-1]):
+                    continue  # 林小姐 is Miss Lin, not a misspelt 林小梅
+                if self._han_miss(candidate) == full and (candidate, full) not in found:
+                    found.append((candidate, full))
+        return found
+
     def drifted(self, text: str) -> list[tuple[str, str]]:
-        """(the written name, the cast member meant) for each near-miss name in `text`."""
+        """(the written name, the cast member meant) for each near-miss name in `text`.
+
+        In running text a word that differs in its first letter ("Kenny", "Jenny") is taken
+        for another name: retyping keeps the initial.
+        """
         found = []
         for run in CAPITALIZED_RUN.finditer(text):
             words = run.group().split()
@@ -112,9 +154,13 @@ class Names:
                     for suffix in POSSESSIVE:
                         candidate = candidate.removesuffix(suffix)
                     meant = self.near_miss(candidate)
+                    if meant and not any(
+                        w[:1].casefold() == candidate[:1].casefold() for w in meant.split()
+                    ):
+                        continue
                     if meant and (candidate, meant) not in found:
                         found.append((candidate, meant))
-        return found
+        return found + (self.han_drifted(text) if self._han else [])
 
 
 def infer_cast(cues: list[str], action: str = "") -> tuple[list[str], dict[str, str]]:

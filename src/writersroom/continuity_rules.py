@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Literal
 
+from writersroom import continuity_ages as ages
 from writersroom import continuity_patterns as pat
 from writersroom import continuity_text as t
 from writersroom.continuity_canon import BIBLE, Canon, Known, Source
 from writersroom.continuity_names import Mention, Names, infer_cast
+from writersroom.continuity_reading import PATIENT, Reader, things
+from writersroom.continuity_reading import Scene as Referents
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
 from writersroom.schemas import ContinuityIssue
 
@@ -64,6 +66,15 @@ class Rules:
             inferred, self.drift = infer_cast(cues, action)
             self.names = Names(inferred)
         self.ages = {c.name: c.age for c in canon.cast if c.age}
+        action_sentences = [
+            sentence
+            for s in play.scenes
+            for e in s.elements
+            if isinstance(e, Action)
+            for sentence in t.sentences(e.text)
+        ]
+        self.reader = Reader(self.names, Reader.learn_genders(self.names, action_sentences))
+        self.refs = Referents()
         self.issues: list[ContinuityIssue] = []
         self.events: list[Known] = []
         self.dead: dict[str, Source] = {}
@@ -160,16 +171,26 @@ class Rules:
             action = " ".join(e.text for e in scene.elements if isinstance(e, Action))
             unnamed = self.names.strip(action)  # "GHOST DOCTOR" is no ghost
             unreal = head.flashback or bool(pat.UNREAL.search(unnamed))
+            unreal = unreal or bool(pat.TOLD.search(scene.heading))
             if pat.REBORN.search(action):
                 self.dead.clear()
             time = head.time
             if prior is not None and (head.continuous or head.same_time):
                 time = self._timeline(scene, head, prior)
-                if not unreal:
+                if not unreal and not self._intercut(scene, prior.scene):
                     self._places(scene, head, prior)
             self._scene(scene, unreal)
             prior = Prior(scene, self.presence(scene), self.ending(scene), self.episode, time)
         return self.issues
+
+    @staticmethod
+    def _intercut(*scenes: SceneText) -> bool:
+        """Whether the scenes are cut together (a phone call, INTERCUT): two places at once."""
+        return any(
+            pat.INTERCUT.search(s.heading)
+            or any(isinstance(e, Action) and pat.INTERCUT.search(e.text) for e in s.elements)
+            for s in scenes
+        )
 
     def _present_in(self, element: Action | Dialogue, moving: bool = False) -> set[str]:
         """Who is physically in `element` (with `moving`, only those not on the move)."""
@@ -236,12 +257,20 @@ class Rules:
 
     def _scene(self, scene: SceneText, unreal: bool) -> None:
         present = self.presence(scene)
+        self.refs = Referents()
         for element in scene.elements:
             if isinstance(element, Dialogue):
                 self._dialogue(scene, element, present, unreal)
+                if name := self._speaker(element.speaker):
+                    self.refs.saw([name])
             else:
                 for sentence in t.sentences(element.text):
                     self._action(scene, sentence, unreal)
+                    found = self.names.find(sentence)
+                    self.refs.saw([m.name for m in found])
+                    if found and PATIENT.search(sentence):
+                        self.refs.patients.append(found[0].name)
+                    self.refs.things.append(things(sentence))
 
     def _dialogue(self, scene: SceneText, d: Dialogue, present: set[str], unreal: bool) -> None:
         name = self._cue(scene, d)
@@ -252,12 +281,13 @@ class Rules:
         self._kinship(scene, d.text, mentions, d.line, speaker=name)
         if unreal:
             return
-        if name in self.dead and d.extension.upper() not in pat.ABSENT:
+        absent = d.extension.upper() in pat.ABSENT or pat.HEARD.search(d.parenthetical)
+        if name in self.dead and not absent:
             self._issue(
                 "dead_character", scene, f"{name} speaks but is dead", d.line, self.dead[name]
             )
         self._secrets_spoken(scene, name, d, present)
-        self._ages(scene, d.text, mentions, d.line, speaker=name)
+        self._ages(scene, ages.stated(d.text, mentions, name), d.line)
 
     def _cue(self, scene: SceneText, d: Dialogue) -> str | None:
         """The cast member who speaks `d`; a near miss or a stranger is reported."""
@@ -285,20 +315,26 @@ class Rules:
             death = self.dead.get(m.name)
             if death is None or m.possessive or not shown:
                 continue
-            if (death.episode, death.scene) != (self.episode, scene.number):
+            if (death.episode, death.scene) == (self.episode, scene.number):
+                if m.start < 3:  # acts again in the scene of the death: it was not one
+                    self._revive(m.name)
+            else:
                 description = f"{m.name} appears but is dead: {sentence!r}"
                 self._issue("dead_character", scene, description, fact=death)
         self._props(scene, sentence, mentions)
-        self._ages(scene, sentence, mentions, None)
+        self._ages(scene, ages.stated(sentence, mentions, None), None)
         self._secrets_seen(scene, sentence, mentions)
-        death = pat.DEATH.search(sentence)
-        before = [m for m in mentions if death and m.start < death.start() and not m.possessive]
-        if before:
-            name = before[-1].name
+        for name in self.reader.deaths(self.refs, sentence, mentions):
+            if name in self.dead and self.dead[name].scene == scene.number:
+                continue
             self.dead[name] = self._here(scene, sentence)
             self.events.append(
                 Known(self.episode, scene.number, name, "state", "dead", "", sentence)
             )
+
+    def _revive(self, name: str) -> None:
+        del self.dead[name]
+        self.events = [e for e in self.events if not (e.character == name and e.subject == "dead")]
 
     def _drift_in(self, scene: SceneText, text: str, line: int | None) -> None:
         for written, meant in self.names.drifted(text):
@@ -311,7 +347,9 @@ class Rules:
             )
 
     def _props(self, scene: SceneText, sentence: str, mentions: list[Mention]) -> None:
-        gone = pat.gone_props(sentence)
+        it = re.search(r"\b[Ii]t\b", sentence)
+        thing = self.reader.thing(self.refs, sentence[: it.start()]) if it else None
+        gone = pat.gone_props(sentence, thing)
         for prop, value in gone:
             self.gone[prop.split()[-1]] = (prop, self._here(scene, sentence))
             owner = next((m.name for m in mentions if m.possessive), "") or (
@@ -327,25 +365,13 @@ class Rules:
                 continue
             if not re.search(rf"\b{re.escape(head)}(?:s|es)?\b", sentence, re.I):
                 continue
-            if pat.RECOVERED.search(sentence):
+            if pat.RECOVERED.search(sentence) or pat.REPLACED.search(sentence):
                 del self.gone[head]
             elif pat.uses(prop, sentence):
                 description = f"the {prop} is used but was lost or destroyed: {sentence!r}"
                 self._issue("prop", scene, description, fact=source)
 
-    def _ages(self, scene, text, mentions: list[Mention], line, speaker=None) -> None:
-        stated: list[tuple[str, int]] = []
-        for m in mentions:
-            after = re.match(r"\s*(?:\((\d{1,3})[,)]|,\s*(\d{1,3})\b)", text[m.end :])
-            before = re.search(rf"{t.AGE_WORD}-years?-old\s+$", text[: m.start], re.I)
-            if after:
-                stated.append((m.name, int(after.group(1) or after.group(2))))
-            elif before and t.number(before.group(1)) is not None:
-                stated.append((m.name, t.number(before.group(1))))  # type: ignore[arg-type]
-        if speaker is not None:
-            for m in t.SELF_AGE.finditer(text):
-                if t.number(m.group(1)) is not None:
-                    stated.append((speaker, t.number(m.group(1))))  # type: ignore[arg-type]
+    def _ages(self, scene: SceneText, stated: list[tuple[str, int]], line: int | None) -> None:
         for name, age in stated:
             known = self.ages.get(name)
             if known is not None and abs(known - age) > 1:
@@ -358,25 +384,7 @@ class Rules:
                 )
 
     def _kinship(self, scene, text, mentions: list[Mention], line, speaker=None) -> None:
-        stated: list[tuple[str, str, str]] = []  # (who, whose, family)
-        kin = rf"(?:(?:elder|younger|big|little|older)\s+)?({t.KIN_WORDS})s?"
-        for a, b in pairwise(mentions):
-            between = text[a.end : b.start]
-            if a.possessive:
-                m = re.fullmatch(rf"(?:'s|\u2019s)\s+{kin},?\s*", between, re.I)
-                if m:
-                    stated.append((b.name, a.name, t.kin(m.group(1))))
-            elif b.possessive and re.fullmatch(r"\s*,\s*", between):
-                m = re.match(rf"(?:'s|\u2019s)\s+{kin}\b", text[b.end :], re.I)
-                if m:
-                    stated.append((a.name, b.name, t.kin(m.group(1))))
-        if speaker is not None:
-            for m in mentions:
-                mine = re.search(rf"\bmy\s+{kin},?\s*$", text[: m.start], re.I) or re.match(
-                    rf",?\s*my\s+{kin}\b", text[m.end :], re.I
-                )
-                if mine:
-                    stated.append((m.name, speaker, t.kin(mine.group(1))))
+        stated = ages.kinship(text, mentions, speaker)
         for who, whose, family in stated:
             known = self.kin.get((who, whose))
             if known is None:

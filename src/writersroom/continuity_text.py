@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u4e00-\u9fff][\w'\u2019-]*")
 STOPWORDS = frozenset(
     re.findall(
@@ -177,6 +177,9 @@ def misspelt(a: str, b: str) -> bool:
     a, b = a.casefold(), b.casefold()
     if a == b or min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
         return False
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if longer == shorter + shorter[-1]:
+        return True  # a doubled last letter ("Yuee" for "Yue") is a slip of the keys
     if a.startswith(b) or b.startswith(a) or {a[-3:], b[-3:]} == {"man", "men"}:
         return False  # a plural, a possessive, a longer word
     return edits(a, b) <= (1 if len(b) <= 6 else 2)
