@@ -1,0 +1,333 @@
+"""`writersroom eval planted`: continuity errors planted by program into DramaBench scripts.
+
+Each of the 100 DramaBench short-drama scripts (`evaldata/dramabench`, written by others, MIT)
+is checked untouched, then once per error type with one error planted: a character dies in one
+scene (said, with a pronoun, or shown) and speaks later; a speaker's name is retyped by one
+letter; a prop is destroyed or lost, then used; an age is stated against the cast's; a
+CONTINUOUS scene turns day to night. Phrasings come from `planting_phrases` (kept apart from the
+rules' words) by a fixed seed. A plant is found when the rules raise its type in one of the
+scenes where it shows; every other new issue of a copy is a false alarm.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from writersroom import fountain
+from writersroom.continuity_canon import Canon, CastMember
+from writersroom.continuity_rules import Rules
+from writersroom.errors import InputError, WritersroomError
+from writersroom.evals import planting_phrases as ph
+from writersroom.evals.settings import data_folder
+from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
+
+FILE = "dramabench/dramabench_continuation_100.jsonl"
+TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
+SEED = 14
+NUMBER_WORDS = {
+    20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
+}  # fmt: skip
+UNITS = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+@dataclass
+class Plant:
+    kind: str
+    scenes: set[int]  # where the planted error shows
+    how: str
+    cast: list[CastMember] = field(default_factory=list)
+    also: set[tuple[str, int]] = field(default_factory=set)  # its consequences, not alarms
+
+
+def load(data: Path) -> list[tuple[str, Screenplay]]:
+    """(id, screenplay) of each DramaBench script: its context and continuation together."""
+    path = data / FILE
+    if not path.is_file():
+        raise InputError(f"DramaBench scripts not found: {path}")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [(r["id"], fountain.parse(r["context"] + "\n" + r["continuation"])) for r in rows]
+
+
+def in_words(age: int) -> str:
+    tens, unit = divmod(age, 10)
+    return NUMBER_WORDS[tens * 10] + (f"-{UNITS[unit]}" if unit else "")
+
+
+def gender(play: Screenplay, name: str) -> str:
+    """He or she, by the pronouns within a few words after the name (the planter's own guess)."""
+    text = " ".join(e.text for s in play.scenes for e in s.elements if isinstance(e, Action))
+    he = she = 0
+    for m in re.finditer(re.escape(name), text, re.I):
+        window = text[m.end() : m.end() + 60]
+        he += len(re.findall(r"\b(he|his|him)\b", window, re.I))
+        she += len(re.findall(r"\b(she|her)\b", window, re.I))
+    return "he" if he > she else "she"
+
+
+def fill(template: str, name: str, pronoun: str, **extra: str) -> str:
+    forms = {"he": ("he", "him", "his"), "she": ("she", "her", "her")}[pronoun]
+    return template.format(
+        n=name, p=forms[0], P=forms[0].title(), o=forms[1], s=forms[2], **extra
+    ).replace(". " + forms[0], ". " + forms[0].title())
+
+
+PAST = re.compile(r"FLASH|DREAM|MEMORY|VISION|PAST|AGO|EARLIER|IMAGIN|FANTASY", re.I)
+
+
+def speakers(scene: SceneText) -> set[str]:
+    """Who speaks in the scene, in the story's present (a flashback's speakers are not)."""
+    if PAST.search(scene.heading):
+        return set()
+    return {d.speaker for d in scene.dialogue() if not d.extension}
+
+
+def named(scene: SceneText, cue: str) -> bool:
+    """Whether the scene's action, in the present, names the character (not as an owner)."""
+    if PAST.search(scene.heading):
+        return False
+    action = " ".join(e.text for e in scene.elements if isinstance(e, Action))
+    return bool(re.search(rf"\b{re.escape(cue)}\b(?!['\u2019]s)", action, re.I))
+
+
+def display(cue: str) -> str:
+    return " ".join(w[:1].upper() + w[1:].lower() for w in cue.split())
+
+
+def plant(play: Screenplay, kind: str, rng: random.Random) -> Plant | None:
+    """Plant one error of `kind` into `play` (in place); None where the script has no room."""
+    scenes = play.scenes
+    counts = Counter(d.speaker for s in scenes for d in s.dialogue() if not d.extension)
+    regulars = [c for c, n in counts.most_common() if n >= 3 and len(c) >= 4]
+    if kind == "dead_character":
+        options = [
+            (i, c)
+            for c in regulars
+            for i, s in enumerate(scenes[:-1])
+            if c in speakers(s) and any(c in speakers(t) for t in scenes[i + 1 :])
+        ]
+        if not options:
+            return None
+        i, cue = rng.choice(options)
+        pool = rng.choice([ph.DEATHS_SAID, ph.DEATHS_PRONOUN, ph.DEATHS_SHOWN])
+        text = fill(rng.choice(pool), display(cue), gender(play, cue))
+        scenes[i].elements.append(Action(text))
+        later = {t.number for t in scenes[i + 1 :] if cue in speakers(t) or named(t, cue)}
+        return Plant(kind, later, text)
+    if kind == "name_drift":
+        options = [(s, d) for s in scenes for d in s.dialogue() if d.speaker in regulars]
+        if not options:
+            return None
+        scene, line = rng.choice(options)
+        line.speaker = retype(line.speaker, rng)
+        return Plant(kind, {scene.number}, line.speaker)
+    if kind == "prop":
+        options = [
+            (i, j, c)
+            for c in regulars
+            for i, s in enumerate(scenes)
+            for j in range(i + 1, len(scenes))
+            if c in speakers(s) and c in speakers(scenes[j])
+        ]
+        if not options:
+            return None
+        i, j, cue = rng.choice(options)
+        name, pronoun, prop = display(cue), gender(play, cue), rng.choice(ph.PROPS)
+        lost = fill(rng.choice(ph.PROP_LOST), name, pronoun, x=prop)
+        used = fill(rng.choice(ph.PROP_USED), name, pronoun, x=prop)
+        scenes[i].elements.append(Action(lost))
+        scenes[j].elements.insert(0, Action(used))
+        return Plant(kind, {scenes[j].number}, f"{lost} / {used}")
+    if kind == "age":
+        options = [(s, c) for c in regulars for s in scenes if c in speakers(s)]
+        if not options:
+            return None
+        scene, cue = rng.choice(options)
+        age = rng.randint(20, 45)
+        said = age + rng.choice([-1, 1]) * rng.randint(6, 12)
+        said = said if said >= 20 else age + rng.randint(6, 12)
+        words = in_words(said) if rng.random() < 0.6 else str(said)
+        name, pronoun = display(cue), gender(play, cue)
+        if rng.random() < 0.5:
+            how = fill(rng.choice(ph.AGES_ACTION), name, pronoun, a=words)
+            scene.elements.insert(0, Action(how))
+        else:
+            line = next(d for d in scene.dialogue() if d.speaker == cue)
+            line.text = fill(rng.choice(ph.AGES_SPOKEN), name, pronoun, a=words) + " " + line.text
+            how = line.text
+        return Plant(kind, {scene.number}, how, [CastMember(name, age)])
+    if kind == "timeline":
+        options = [
+            j
+            for j in range(1, len(scenes))
+            if re.search(r"\b(DAY|MORNING|AFTERNOON)\b", scenes[j - 1].heading)
+            and not re.search(r"\bCONTINUOUS\b", scenes[j].heading, re.I)
+        ]
+        if not options:
+            return None
+        j = rng.choice(options)
+        place = re.split(r"\s+[-–—]\s+", scenes[j].heading)[0]
+        scenes[j].heading = f"{place} - NIGHT (CONTINUOUS)"
+        # a place left and entered in continuous time may now be two places at once
+        return Plant(
+            kind, {scenes[j].number}, scenes[j].heading, also={("location", scenes[j].number)}
+        )
+    raise ValueError(f"no planter for {kind}")
+
+
+def retype(cue: str, rng: random.Random) -> str:
+    """The cue with one letter of its longest word changed, doubled or dropped."""
+    words = cue.split()
+    k = max(range(len(words)), key=lambda w: len(words[w]))
+    word = words[k]
+    at = rng.randrange(1, len(word))
+    vowels = "AEIOU"
+    how = rng.choice(["swap", "double", "drop"])
+    if how == "double" or (how == "drop" and len(word) < 5):
+        word = word[:at] + word[at] + word[at:]
+    elif how == "drop":
+        word = word[:at] + word[at + 1 :]
+    else:
+        now = word[at]
+        other = [v for v in vowels if v != now] if now in vowels else ["E", "A", "I"]
+        word = word[:at] + rng.choice(other) + word[at + 1 :]
+    words[k] = word
+    return " ".join(words)
+
+
+def found(play: Screenplay, cast: list[CastMember]) -> set[tuple[str, int]]:
+    canon = Canon(cast, [], 1, source="the planted cast")
+    issues = Rules(play, canon).run()
+    return {(i.kind, i.scene) for i in issues if i.severity == "error"}
+
+
+def cast_of(play: Screenplay, extra: list[CastMember]) -> list[CastMember]:
+    """No cast list (DramaBench has none) unless an age is planted: then the speakers, with it."""
+    if not extra:
+        return []
+    names = {c.name.casefold() for c in extra}
+    cues = dict.fromkeys(display(d.speaker) for s in play.scenes for d in s.dialogue())
+    return extra + [CastMember(c) for c in cues if c.casefold() not in names]
+
+
+def evaluate(data: Path, seed: int = SEED) -> dict[str, Any]:
+    """Precision and recall per type on the planted copies; errors on the originals."""
+    rng = random.Random(seed)
+    scripts = load(data)
+    alarms: Counter[str] = Counter()
+    flagged = 0
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    planted: Counter[str] = Counter()
+    recalled: Counter[str] = Counter()
+    misses: list[dict[str, Any]] = []
+    for ident, original in scripts:
+        base = found(original, [])
+        alarms.update(k for k, _ in base)
+        flagged += bool(base)
+        for kind in TYPES:
+            copy = load_copy(original)
+            p = plant(copy, kind, rng)
+            if p is None:
+                continue
+            before = found(original, cast_of(original, p.cast)) if p.cast else base
+            new = found(copy, cast_of(copy, p.cast)) - before
+            planted[kind] += 1
+            hits = {(k, s) for k, s in new if k == kind and s in p.scenes}
+            tp[kind] += len(hits)
+            for k, _ in new - hits - p.also:
+                fp[k] += 1
+            if hits:
+                recalled[kind] += 1
+            else:
+                misses.append({"script": ident, "type": kind, "planted": p.how})
+    per_type = {
+        k: {
+            "planted": planted[k],
+            "found": recalled[k],
+            "recall": round(recalled[k] / planted[k], 3) if planted[k] else None,
+            "true_alarms": tp[k],
+            "false_alarms": fp[k],
+            "precision": round(tp[k] / (tp[k] + fp[k]), 3) if tp[k] + fp[k] else None,
+        }
+        for k in dict.fromkeys([*TYPES, *fp])
+    }
+    return {
+        "scripts": len(scripts),
+        "seed": seed,
+        "per_type": per_type,
+        "originals_flagged": flagged,
+        "errors_on_originals": dict(alarms),
+        "misses": misses,
+    }
+
+
+def load_copy(play: Screenplay) -> Screenplay:
+    """A deep copy of a screenplay (its scenes and elements are mutable dataclasses)."""
+    scenes = [
+        SceneText(
+            s.number,
+            s.heading,
+            [
+                Action(e.text, e.at)
+                if isinstance(e, Action)
+                else Dialogue(e.speaker, e.text, e.parenthetical, e.extension, e.line, e.at)
+                for e in s.elements
+            ],
+            s.at,
+        )
+        for s in play.scenes
+    ]
+    return Screenplay(play.title, scenes, dict(play.title_page))
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def planted(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="The evaldata folder (has dramabench/).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The planting seed.")] = SEED,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """The rules' precision and recall per type on errors planted into 100 DramaBench scripts."""
+    try:
+        report = evaluate(data_folder(data), seed)
+    except WritersroomError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"Continuity rules on errors planted into {report['scripts']} scripts")
+    for column in ("Type", "Planted", "Found", "Recall", "True alarms", "False", "Precision"):
+        table.add_column(column, justify="left" if column == "Type" else "right")
+    for kind, row in report["per_type"].items():
+        table.add_row(
+            kind,
+            str(row["planted"]),
+            str(row["found"]),
+            _pct(row["recall"]),
+            str(row["true_alarms"]),
+            str(row["false_alarms"]),
+            _pct(row["precision"]),
+        )
+    console = Console()
+    console.print(table)
+    errors = ", ".join(f"{k} {n}" for k, n in report["errors_on_originals"].items()) or "none"
+    console.print(
+        f"Originals with an error: {report['originals_flagged']} of {report['scripts']} "
+        f"({errors}); seed {report['seed']}",
+        highlight=False,
+    )
