@@ -16,6 +16,7 @@ from typing import Any
 from writersroom import fountain
 from writersroom.config import DATABASE_FILE
 from writersroom.errors import InputError
+from writersroom.evals.cut import read_subtitles
 
 BUNDLE_KEYS = ("script", "outline", "shots", "bible", "continuity")
 
@@ -38,6 +39,7 @@ class Episode:
     usage: list[dict[str, Any]] = field(default_factory=list)  # the room's usage rows
     renders: list[dict[str, Any]] = field(default_factory=list)  # the render ledger's rows
     video_seconds: float | None = None  # the cut episode's runtime
+    subtitles: list[dict[str, Any]] = field(default_factory=list)  # the cut's cues, timed
     from_room: bool = False
 
 
@@ -127,12 +129,14 @@ def from_project(folder: Path, prefix: str = "") -> list[Episode]:
                     ),
                     renders=_rows(
                         conn,
-                        "select tool, backend, cost, cached, seconds from ledger where episode = ?",
+                        "select tool, backend, cost, cached, seconds, run, shot, duration_seconds"
+                        " from ledger where episode = ?",
                         (number,),
                     )
                     if "ledger" in tables
                     else [],
                     video_seconds=row.get("runtime_seconds"),
+                    subtitles=read_subtitles(folder, number),
                     from_room=True,
                 )
             )

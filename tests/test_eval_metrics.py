@@ -64,7 +64,8 @@ def test_times_from_the_shot_list() -> None:
     assert measured["first_conflict_seconds"] == 9.0  # "knife" in scene 2's action
     assert measured["hook_seconds"] == 3.0
     assert measured["hook_in_time"] is True
-    assert measured["timing"] == "shots"
+    assert measured["timing"] == "estimated"  # the plan is fitted to the speech estimate
+    assert measured["speech_timing"] == "estimated"
     # 13 words in the 8 seconds of the shots with new dialogue (4 + 2 + 2); 45 characters.
     assert measured["speech_wps"] == pytest.approx(13 / 8, abs=1e-3)
     assert measured["speech_cps"] == pytest.approx(45 / 8, abs=1e-3)
