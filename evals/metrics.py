@@ -1,9 +1,12 @@
 """Deterministic metrics of an episode: numbers that need no judge.
 
-Times come from the director's shot list (each shot starts where the previous ended; a line is
-spoken in the first shot that lists it). Without a shot list they are estimated from the text:
-dialogue by writersroom.speech (the estimate the director's shot lists are fitted with) and
-action at ACTION_WORDS_PER_SECOND; such values are marked `"timing": "estimated"`.
+Times are measured on the rendered cut when there is one (`"timing": "rendered"`: the subtitles
+place each line, the voices' real durations give the speech rate, the video its runtime; see
+`cut`). Otherwise they come from the director's shot list (each shot starts where the previous
+ended; a line is spoken in the first shot that lists it) or, without one, from the text:
+dialogue by writersroom.speech and action at ACTION_WORDS_PER_SECOND. Both are marked
+`"timing": "estimated"`: the shot list is fitted to the same speech estimate, so a speech rate
+computed from it cannot come out too fast.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from writersroom.answers import summarize
+from writersroom.evals.controls import introductions_out_of_order
+from writersroom.evals.cut import voice_seconds
 from writersroom.evals.episodes import Episode
 from writersroom.evals.settings import EvalSettings
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
@@ -92,7 +97,7 @@ def timeline(episode: Episode) -> tuple[dict[tuple[int, int], float], dict[int, 
             for i, _ in enumerate(scene.get("lines", []), 1):
                 if scene["number"] in starts:
                     lines.setdefault((scene["number"], i), starts[scene["number"]])
-        return lines, starts, now, "shots"
+        return lines, starts, now, "estimated"
     now = 0.0
     for scene in scenes:
         starts[scene["number"]] = now
@@ -103,7 +108,25 @@ def timeline(episode: Episode) -> tuple[dict[tuple[int, int], float], dict[int, 
     return lines, starts, now, "estimated"
 
 
+def rendered_hook(episode: Episode) -> dict[str, Any]:
+    """The hook as the cut plays it: the first subtitle, and the first with a conflict cue."""
+    cues = episode.subtitles
+    first_line = cues[0]["start"]
+    conflicts = [c["start"] for c in cues if has_cue(c["text"], "conflict")]
+    first_conflict = min(conflicts, default=None)
+    seconds = min(t for t in (first_line, first_conflict) if t is not None)
+    return {
+        "first_line_seconds": first_line,
+        "first_conflict_seconds": first_conflict,
+        "hook_seconds": seconds,
+        "hook_in_time": seconds <= HOOK_SECONDS,
+        "timing": "rendered",
+    }
+
+
 def hook(episode: Episode) -> dict[str, Any]:
+    if episode.subtitles:
+        return rendered_hook(episode)
     line_times, starts, _, timing = timeline(episode)
     first_line = min(line_times.values(), default=None)
     conflicts = []
@@ -127,6 +150,8 @@ def hook(episode: Episode) -> dict[str, Any]:
 
 def runtime(episode: Episode) -> dict[str, Any]:
     _, _, total, timing = timeline(episode)
+    if episode.video_seconds:
+        total, timing = float(episode.video_seconds), "rendered"
     target = (episode.outline or {}).get("target_runtime_seconds")
     return {
         "video_seconds": episode.video_seconds,
@@ -155,7 +180,22 @@ def cliffhanger(episode: Episode) -> dict[str, Any]:
 
 
 def speech_rate(episode: Episode) -> dict[str, Any]:
-    """Words and characters per second of the shots that carry dialogue (needs a shot list)."""
+    """Words and characters per second of speech: over the voices' real durations when the
+    episode is rendered, else over the shots that carry dialogue (estimated; needs shots)."""
+    voiced = voice_seconds(episode.renders)
+    if voiced:
+        text = " ".join(
+            line.get("text", "")
+            for s in episode.script.get("scenes", [])
+            for line in s.get("lines", [])
+        )
+        wps = words(text) / voiced
+        return {
+            "speech_wps": round(wps, 3),
+            "speech_cps": round(sum(1 for c in text if not c.isspace()) / voiced, 3),
+            "speech_too_fast": wps > FAST_SPEECH_WPS,
+            "speech_timing": "rendered",
+        }
     shots = (episode.shots or {}).get("shots") or []
     scenes = {s["number"]: s.get("lines", []) for s in episode.script.get("scenes", [])}
     heard: set[tuple[int, int]] = set()
@@ -171,13 +211,19 @@ def speech_rate(episode: Episode) -> dict[str, Any]:
             spoken += [scenes[shot["scene"]][n - 1]["text"] for n in new]
             heard |= {(shot["scene"], n) for n in new}
     if not seconds:
-        return {"speech_wps": None, "speech_cps": None, "speech_too_fast": None}
+        return {
+            "speech_wps": None,
+            "speech_cps": None,
+            "speech_too_fast": None,
+            "speech_timing": None,
+        }
     text = " ".join(spoken)
     wps = words(text) / seconds
     return {
         "speech_wps": round(wps, 3),
         "speech_cps": round(sum(1 for c in text if not c.isspace()) / seconds, 3),
         "speech_too_fast": wps > FAST_SPEECH_WPS,
+        "speech_timing": "estimated",
     }
 
 
@@ -193,6 +239,7 @@ def lines_and_repetition(episode: Episode) -> dict[str, Any]:
         "distinct_1": distinct_n(texts, 1),
         "distinct_2": distinct_n(texts, 2),
         "repeated_lines": sum(c - 1 for c in Counter(normalized).values() if c > 1),
+        "introduced_late": introductions_out_of_order(episode.script),
     }
 
 
