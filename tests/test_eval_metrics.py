@@ -198,9 +198,14 @@ def test_a_room_run_revision_rounds_and_accepted_answers(tmp_path: Path) -> None
     assert rows(project, f"select count(*) from usage where task in ({marks})", drafting) == [(10,)]
     assert measured["answers_accepted"] == 0.9
     assert measured["schema_valid"] is True
-    assert measured["runtime_seconds"] == 16.1  # the recorded shot list, the last shot fitted
+    # Rendered: times are the cut's (title card, voices as long as they really are).
+    assert measured["timing"] == "rendered" and measured["speech_timing"] == "rendered"
+    assert measured["runtime_seconds"] == measured["video_seconds"] > 0
     assert measured["target_runtime_seconds"] == 90
-    assert measured["first_line_seconds"] == 4.0
+    subtitles = (project / "render" / "episode-01" / "episode.srt").read_text()
+    first = subtitles.split("\n")[1].split(" --> ")[0]  # 00:00:SS,mmm
+    assert measured["first_line_seconds"] == pytest.approx(float(first[6:].replace(",", ".")))
+    assert measured["speech_wps"] > 0
     assert set(measured["usage"]["agents"]) == {
         "showrunner", "screenwriter", "continuity", "editor", "director"
     }  # fmt: skip
