@@ -64,7 +64,7 @@ Not yet.
 
 def dataset(tmp_path: Path, copies: int = 6) -> Path:
     folder = tmp_path / "dramabench"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     rows = [
         {"id": f"script_{i}", "context": SCRIPT, "continuation": "", "title": "t"}
         for i in range(copies)
