@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, Field
 
+from writersroom.plain import stripped
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, MediaResult
 from writersroom.tools.media import AUDIO_RATE, read_audio, run, write_wav
 from writersroom.tools.storyboard import font, font_file
@@ -70,9 +71,16 @@ def _stamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d},{rest % 1000:03d}"
 
 
+def _cue_text(text: str) -> str:
+    """A cue's text as subtitles may carry it: no control characters, no blank line (which
+    would end the cue)."""
+    return "\n".join(line for line in stripped(text).splitlines() if line.strip())
+
+
 def srt(items: list[Cue]) -> str:
     return "".join(
-        f"{n}\n{_stamp(c.start)} --> {_stamp(c.end)}\n{c.text}\n\n" for n, c in enumerate(items, 1)
+        f"{n}\n{_stamp(c.start)} --> {_stamp(c.end)}\n{_cue_text(c.text)}\n\n"
+        for n, c in enumerate(items, 1)
     )
 
 

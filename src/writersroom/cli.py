@@ -6,32 +6,90 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from writersroom import display, render_cli, script_cli
-from writersroom.answers import Usage
-from writersroom.errors import InputError, ModelError, WritersroomError
+from writersroom import boundary, display, plain, render_cli, runlock, script_cli
+from writersroom.answers import Usage, summarize
+from writersroom.errors import Busy, Conflict, InputError, ModelError
 from writersroom.evals.cli import app as eval_app
+from writersroom.handoff import import_cli
+from writersroom.limits import MAX_EPISODE, MAX_REVISION, read_draft_json
 from writersroom.project import Project
 from writersroom.schemas import Decision
 from writersroom.web.serve import serve
 
-app = typer.Typer(
-    help="A writers' room of AI agents for vertical short dramas.", no_args_is_help=True
+
+class Room(typer.Typer):
+    """The command, inside the one error boundary (see `writersroom.boundary`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            code = super().__call__(*args, standalone_mode=False, **kwargs)
+        except typer.Exit as exc:  # raised past the command by some paths
+            code = exc.exit_code
+        except typer.Abort:
+            sys.exit(130)
+        except typer.TyperException as exc:  # a usage error: a missing or invalid argument
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # type: ignore[attr-defined]
+                sys.exit(exc.exit_code)
+            ctx = getattr(exc, "ctx", None)
+            command = ctx.command_path if ctx is not None else "writersroom"
+            said(f"{exc.format_message()} (see `{command} --help`)", boundary.EXIT_FAILED)
+        except KeyboardInterrupt:
+            err.print("stopped: `writersroom resume` continues from the last finished step")
+            sys.exit(130)
+        except Exception as exc:
+            failed(exc)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def said(line: str, code: int, prefix: str = "error:") -> None:
+    """Print one line on stderr (its control characters escaped) and exit with `code`."""
+    text = Text(prefix, style="red")
+    text.append((" " if prefix else "") + plain.escaped(line))
+    err.print(text, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def failed(exc: BaseException) -> None:
+    """Report `exc` as one line and exit: busy 75, expected 1, a bug 2 (with a log file)."""
+    if isinstance(exc, Busy):
+        said(str(exc).removeprefix("busy: "), boundary.EXIT_BUSY, "busy:")
+    if isinstance(exc, Conflict):
+        said(str(exc), boundary.EXIT_BUSY, "conflict:")
+    message = boundary.expected_message(exc)
+    if message is None:
+        said(boundary.unexpected_line(exc, " ".join(sys.argv)), boundary.EXIT_UNEXPECTED)
+    if isinstance(exc, ModelError):
+        err.print(
+            "error: " + plain.escaped(str(message)), highlight=False, soft_wrap=True, markup=False
+        )
+        said("The run stopped before that step; `writersroom resume` tries it again.", 1, "")
+    said(str(message), boundary.EXIT_FAILED)
+
+
+app = Room(
+    help="A writers' room of AI agents for vertical short dramas.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(script_cli.memory_app, name="memory")
 app.command()(script_cli.check)
 app.command()(script_cli.export)
+app.command(name="import")(import_cli.import_script)
 app.command()(render_cli.render)
 app.command()(render_cli.cost)
 app.command()(serve)
@@ -53,12 +111,10 @@ def progress(agent: str, task: str, usage: Usage | None) -> None:
     if usage is None:
         err.print(f"[cyan]→[/] {agent}: {task}…", highlight=False)
     elif usage.problem:
-        err.print(
-            f"  [yellow]↻[/] {agent} answer rejected, asking again: ",
-            usage.problem,
-            highlight=False,
-            markup=False,
-        )
+        line = Text("  ")
+        line.append("↻", style="yellow")
+        line.append(f" {agent} answer rejected, asking again: {plain.escaped(usage.problem)}")
+        err.print(line, highlight=False)
     else:
         err.print(
             f"  [green]✓[/] {agent} · {usage.model} · {usage.input_tokens} in / "
@@ -72,38 +128,34 @@ def progress(agent: str, task: str, usage: Usage | None) -> None:
 def opened(
     path: Path, models: list[str] | None = None, premise: str | None = None
 ) -> Iterator[Project]:
-    """Open the project (or with a premise, create it); the room's errors become one line."""
-    project = None
+    """Open the project (or with a premise, create it); close it however the command ends.
+
+    Its errors go on to the boundary (`Room.__call__`), which makes each one line."""
+    if premise is None:
+        project = Project(path.resolve(), models, report=progress)
+    else:
+        project = Project.create(path.resolve(), premise, model_overrides=models, report=progress)
     try:
-        if premise is None:
-            project = Project(path.resolve(), models, report=progress)
-        else:
-            project = Project.create(
-                path.resolve(), premise, model_overrides=models, report=progress
-            )
         yield project
-    except ModelError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        err.print("The run stopped before that step; `writersroom resume` tries it again.")
-        raise typer.Exit(1) from None
-    except WritersroomError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("stopped: `writersroom resume` continues from the last finished step")
-        raise typer.Exit(130) from None
     finally:
-        if project is not None:
-            project.close()
+        project.close()
 
 
 def fail(message: str) -> None:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    raise InputError(message)
 
 
 def report_status(project: Project) -> None:
     episode = project.current_episode()
+    holder = runlock.holder(project.path)
+    if holder is not None and not project.lock.held:
+        out.print(
+            f"Episode {episode} is running: {plain.escaped(holder.describe())}.\n"
+            "  `writersroom status` again to follow it; decide once it stops.",
+            markup=False,
+            highlight=False,
+        )
+        return
     waiting = project.pending()
     if waiting is not None:
         out.print(
@@ -126,6 +178,7 @@ def new(premise: str, directory: Dir = Path("."), model: Models = None, auto: Au
     with opened(directory, model, premise) as project:
         project.start(auto=auto)
         report_status(project)
+        err.print(display.time_table(project.memory.usage_by_task()))
 
 
 @app.command()
@@ -146,9 +199,12 @@ def show(
     kind: Annotated[str, typer.Argument(help="bible, outline, script or shots")],
     directory: Dir = Path("."),
     revision: Annotated[
-        int | None, typer.Option(help="A revision number; default the latest.")
+        int | None,
+        typer.Option(help="A revision number; default the latest.", min=1, max=MAX_REVISION),
     ] = None,
-    episode: Annotated[int | None, typer.Option(help="Default the current episode.")] = None,
+    episode: Annotated[
+        int | None, typer.Option(help="Default the current episode.", min=1, max=MAX_EPISODE)
+    ] = None,
 ) -> None:
     """Show a draft formatted for reading."""
     if kind not in display.RENDERERS:
@@ -163,18 +219,26 @@ def show(
                 if revision and known
                 else f"no {kind} has been written yet"
             )
-        out.print(f"{kind} revision {row['revision']} by {row['agent']} ({row['model']})")
-        out.print(display.RENDERERS[kind](row["content"]))
+        out.print(
+            plain.escaped(f"{kind} revision {row['revision']} by {row['agent']} ({row['model']})"),
+            markup=False,
+        )
+        out.print(display.RENDERERS[kind](plain.escaped_tree(row["content"])))
         waiting = project.pending()
         if kind == "script" and waiting and waiting.kind == "script":
-            out.print(display.review(waiting.payload["continuity"], waiting.payload["critique"]))
+            out.print(
+                display.review(
+                    plain.escaped_tree(waiting.payload["continuity"]),
+                    plain.escaped_tree(waiting.payload["critique"]),
+                )
+            )
 
 
 @app.command()
 def approve(directory: Dir = Path("."), model: Models = None, override: Override = False) -> None:
     """Approve the waiting draft and run on to the next checkpoint."""
     with opened(directory, model) as project:
-        waiting = project.decide(Decision(action="approve", override=override))
+        waiting = project.decide(decided(action="approve", override=override))
         out.print(f"Approved {waiting.kind} revision {waiting.revision}.")
         report_status(project)
 
@@ -188,8 +252,9 @@ def revise(
     """Send the waiting draft back to its agent with notes."""
     if not notes.strip():
         fail("--notes is empty: say what to change")
+    decision = decided(action="revise", notes=notes)
     with opened(directory, model) as project:
-        waiting = project.decide(Decision(action="revise", notes=notes))
+        waiting = project.decide(decision)
         out.print(f"Sent {waiting.kind} revision {waiting.revision} back with your notes.")
         report_status(project)
 
@@ -208,22 +273,49 @@ def edit(
         waiting = project.pending()
         if waiting is None:
             raise InputError(project.nothing_waits())
+        seen = (waiting.episode, waiting.checkpoint, waiting.revision)
         if file is None:
             file = Path(tempfile.mkstemp(prefix=f"{waiting.kind}-", suffix=".json")[1])
             file.write_text(json.dumps(waiting.payload["draft"], indent=2, ensure_ascii=False))
-            editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-            if subprocess.run([*editor, str(file)], check=False).returncode != 0:
-                raise InputError(f"the editor failed; your draft is kept in {file}")
+            run_editor(file)
+        draft = read_draft_json(file)
         try:
-            draft = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{file} is not a JSON draft ({exc}); nothing was changed") from None
-        try:
-            project.decide(Decision(action="edit", draft=draft, override=override))
+            decision = decided(action="edit", draft=draft, override=override)
+            project.decide(decision, seen)
+        except Conflict:
+            raise
         except InputError as exc:
             raise InputError(f"{exc}; your edit is kept in {file}") from None
         out.print(f"Your edit of the {waiting.kind} is revision {waiting.revision + 1}.")
         report_status(project)
+
+
+def run_editor(file: Path) -> None:
+    """Open `file` in $VISUAL or $EDITOR (default vi); InputError if that cannot be done."""
+    given = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        editor = shlex.split(given)
+    except ValueError as exc:
+        raise InputError(f"$EDITOR {given!r} cannot be read ({exc}); set it to a command") from None
+    if not editor:
+        raise InputError("$EDITOR is empty: set it to a command, or give --file")
+    try:
+        code = subprocess.run([*editor, str(file)], check=False).returncode
+    except OSError as exc:
+        raise InputError(
+            f"the editor {editor[0]!r} cannot be started ({exc.strerror}); set $EDITOR, or "
+            f"edit {file} and give it with --file"
+        ) from None
+    if code != 0:
+        raise InputError(f"the editor failed; your draft is kept in {file}")
+
+
+def decided(**fields: Any) -> Decision:
+    """A person's decision, checked (notes and edits within their limits)."""
+    try:
+        return Decision(**fields)
+    except ValidationError as exc:
+        raise InputError(summarize(exc, limit=1)) from None
 
 
 @app.command()
@@ -238,16 +330,17 @@ def resume(directory: Dir = Path("."), model: Models = None) -> None:
 def episodes(directory: Dir = Path(".")) -> None:
     """The series' episodes and token usage per agent."""
     with opened(directory) as project:
-        table = Table(title=project.memory.series()["title"] or "(untitled series)")  # type: ignore[index]
+        title = project.memory.series()["title"] or "(untitled series)"  # type: ignore[index]
+        table = Table(title=Text(plain.escaped(title)))
         for column in ("Ep", "Title", "Status", "Summary"):
             table.add_column(column)
         for row in project.memory.episodes():
             display._row(
                 table,
                 str(row["number"]),
-                row["title"] or "",
+                plain.escaped(row["title"] or ""),
                 row["status"] or "",
-                row["summary"] or "",
+                plain.escaped(row["summary"] or ""),
             )
         out.print(table)
         usage = Table(title="Tokens per agent")

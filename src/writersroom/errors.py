@@ -24,3 +24,7 @@ class ModelError(WritersroomError):
         super().__init__(f"{agent} ({model}): {problem}")
         self.agent = agent
         self.model = model
+
+
+class Busy(Conflict):
+    """Another process is running this project's room (see `writersroom.runlock`)."""

@@ -6,9 +6,11 @@ run that is killed resumes from its last finished step and a checkpoint can wait
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,22 +18,28 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
+from rich.console import Console
 
 from writersroom import answers, checker
 from writersroom.answers import summarize
 from writersroom.config import (
+    AGENTS,
     CONFIG_FILE,
     DATABASE_FILE,
     DEFAULT_TOML,
+    ProjectConfig,
     load_config,
     parse_overrides,
+    split_spec,
 )
 from writersroom.drafts import validate_draft
-from writersroom.errors import Conflict, InputError
+from writersroom.errors import ConfigError, Conflict, InputError
 from writersroom.graph import build_graph
+from writersroom.live import TokenMeter
 from writersroom.memory import Memory, open_database
 from writersroom.providers import ModelRegistry
 from writersroom.room import Room
+from writersroom.runlock import RunLock
 from writersroom.schemas import Decision, Premise
 
 Reporter = Callable[[str, str, answers.Usage | None], None]
@@ -48,22 +56,40 @@ class Pending:
     payload: dict[str, Any]
 
 
+def check_models(config: ProjectConfig) -> None:
+    """Every agent's model names a known provider (ConfigError otherwise), before anything is
+    written."""
+    for agent in AGENTS:
+        try:
+            provider, _ = split_spec(config.model_for(agent))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        config.provider(provider)
+
+
 class Project:
-    """Opens (and on `create`, makes) a project folder."""
+    """Opens (and on `create`, makes) a project folder.
+
+    Whatever advances a run (`start`, `decide`, `resume`, `next_episode`) or renders holds the
+    project's `RunLock` meanwhile: a second process gets `Busy` and writes nothing.
+    """
 
     def __init__(
         self,
         path: Path,
         model_overrides: list[str] | None = None,
         report: Reporter | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self.path = path
+        self.lock = lock or RunLock(path)
         if not (path / CONFIG_FILE).exists() and not (path / DATABASE_FILE).exists():
             raise InputError(
                 f"{path} is not a writersroom project: start one with `writersroom new`"
             )
         given = parse_overrides(model_overrides or [])
         config = load_config(path).with_models(given)  # bad names fail before anything is written
+        check_models(config)
         self.db = open_database(path / DATABASE_FILE)
         self.memory = Memory(self.db)
         # A run keeps the models it was started or last continued with.
@@ -71,11 +97,12 @@ class Project:
         row = self.memory.episode(series["current_episode"]) if series else None
         self.overrides = {**(json.loads(row["models"]) if row and row["models"] else {}), **given}
         self.config = config.with_models(self.overrides)
+        check_models(self.config)
         self.saver = SqliteSaver(
             sqlite3.connect(path / DATABASE_FILE, check_same_thread=False, timeout=30)
         )
         self.saver.setup()
-        self.graph = build_graph().compile(checkpointer=self.saver)
+        self.graph = build_graph(wrap=self._announced).compile(checkpointer=self.saver)
         self.models = ModelRegistry(self.config, path)
         self.report = report
 
@@ -86,20 +113,53 @@ class Project:
             text = Premise(text=premise).text
         except ValidationError as exc:
             raise InputError(summarize(exc, limit=1).removeprefix("text: ")) from None
-        load_config(path).with_models(parse_overrides(kwargs.get("model_overrides") or []))
+        check_models(
+            load_config(path).with_models(parse_overrides(kwargs.get("model_overrides") or []))
+        )
         if (path / DATABASE_FILE).exists():
             raise InputError(
                 f"{path} already holds a series: use `writersroom next-episode` there, "
                 "or give another --dir"
             )
         path.mkdir(parents=True, exist_ok=True)
-        if not (path / CONFIG_FILE).exists():
-            (path / CONFIG_FILE).write_text(DEFAULT_TOML, encoding="utf-8")
-        project = cls(path, **kwargs)
-        project.memory.start_series(text)
+        lock = kwargs.pop("lock", None) or RunLock(path)
+        lock.acquire()  # held by the project until it is closed
+        try:
+            if (path / DATABASE_FILE).exists():  # another `new` made it meanwhile
+                raise InputError(f"{path} already holds a series: give another --dir")
+            if not (path / CONFIG_FILE).exists():
+                (path / CONFIG_FILE).write_text(DEFAULT_TOML, encoding="utf-8")
+            project = cls(path, lock=lock, **kwargs)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            project.memory.start_series(text)
+        except BaseException:
+            project.close()
+            raise
         return project
 
     # runs ---------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the project's run lock (raising `Busy` if another process holds it)."""
+        self.lock.acquire()
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    def _announced(self, node: Callable[..., Any]) -> Callable[..., Any]:
+        """`node`, saying in the lock file that it runs (for another process's busy line)."""
+
+        @functools.wraps(node)
+        def run(state: Any, runtime: Any) -> Any:
+            self.lock.running(node.__name__)
+            return node(state, runtime)
+
+        return run
+
     def current_episode(self) -> int:
         series = self.memory.series()
         if series is None:
@@ -115,9 +175,11 @@ class Project:
         room = Room(self.config, self.memory, self.models, episode, stops)
         if self.report:
             room.report = self.report
+            room.callbacks = [TokenMeter(Console(stderr=True))]
         return room
 
     def _invoke(self, episode: int, value: Any) -> None:
+        self.lock.running(", ".join(self.next_nodes(episode)) or "the run")
         self.memory.upsert_episode(episode, models=self.overrides)
         # "sync": each step's checkpoint is on disk before the next step starts, so a killed
         # run resumes at the step it was in, never an earlier one
@@ -127,25 +189,27 @@ class Project:
 
     def start(self, auto: bool = False) -> None:
         """Run episode 1 of a new series until a checkpoint stops it or its shots are approved."""
-        series = self.memory.series()
-        if series is None or self.memory.episode(1) is not None:
-            raise InputError("this series has already started: use `status` and `resume`")
-        self.memory.upsert_episode(1, status="in progress", auto=int(auto))
-        self._invoke(1, {"premise": series["premise"], "episode": 1})
+        with self.writing():
+            series = self.memory.series()
+            if series is None or self.memory.episode(1) is not None:
+                raise InputError("this series has already started: use `status` and `resume`")
+            self.memory.upsert_episode(1, status="in progress", auto=int(auto))
+            self._invoke(1, {"premise": series["premise"], "episode": 1})
 
     def next_episode(self, auto: bool = False) -> int:
         """Start the episode after the current one, from the approved bible and earlier episodes."""
-        current = self.current_episode()
-        row = self.memory.episode(current)
-        if row is None or row["status"] != "shots approved":
-            raise InputError(f"episode {current} is not finished yet: see `writersroom status`")
-        bible = self.memory.bible()
-        number = current + 1
-        self.memory.upsert_episode(number, status="in progress", auto=int(auto))
-        self.memory.set_current_episode(number)
-        premise = self.memory.series()["premise"]  # type: ignore[index]
-        self._invoke(number, {"premise": premise, "episode": number, "bible": bible})
-        return number
+        with self.writing():
+            current = self.current_episode()
+            row = self.memory.episode(current)
+            if row is None or row["status"] != "shots approved":
+                raise InputError(f"episode {current} is not finished yet: see `writersroom status`")
+            bible = self.memory.bible()
+            number = current + 1
+            self.memory.upsert_episode(number, status="in progress", auto=int(auto))
+            self.memory.set_current_episode(number)
+            premise = self.memory.series()["premise"]  # type: ignore[index]
+            self._invoke(number, {"premise": premise, "episode": number, "bible": bible})
+            return number
 
     def pending(self, episode: int | None = None) -> Pending | None:
         episode = self.current_episode() if episode is None else episode
@@ -170,10 +234,24 @@ class Project:
         """Answer the waiting checkpoint and run on until the next one stops the run.
 
         `expected` is the (episode, checkpoint, revision) the person saw; see `check_decision`.
+        Without it, it is what waited when this was called: if another process decides it
+        before this one has the run lock, this one gets `Conflict` rather than deciding the
+        next checkpoint.
         """
-        waiting = self.check_decision(decision, expected)
-        self._invoke(waiting.episode, Command(resume=decision.model_dump()))
-        return waiting
+        if expected is None:
+            seen = self.pending()
+            expected = (seen.episode, seen.checkpoint, seen.revision) if seen else None
+            if seen is None:
+                with self.writing():
+                    if self.pending() is not None:  # the room ran on to a checkpoint meanwhile
+                        raise Conflict(
+                            "another process ran the room on meanwhile: see `writersroom status`"
+                        )
+                    raise InputError(self.nothing_waits())
+        with self.writing():
+            waiting = self.check_decision(decision, expected)
+            self._invoke(waiting.episode, Command(resume=decision.model_dump()))
+            return waiting
 
     def check_decision(
         self, decision: Decision, expected: tuple[int, str, int] | None = None
@@ -215,16 +293,17 @@ class Project:
 
     def resume(self) -> None:
         """Continue a run that stopped without a decision pending (killed, or failed)."""
-        episode = self.current_episode()
-        waiting = self.pending()
-        if waiting is not None:
-            raise InputError(
-                f"episode {episode} waits at {waiting.checkpoint}: "
-                "`approve`, `revise --notes ...` or `edit` it"
-            )
-        if not self.next_nodes(episode):
-            raise InputError(self.nothing_waits())
-        self._invoke(episode, None)
+        with self.writing():
+            episode = self.current_episode()
+            waiting = self.pending()
+            if waiting is not None:
+                raise InputError(
+                    f"episode {episode} waits at {waiting.checkpoint}: "
+                    "`approve`, `revise --notes ...` or `edit` it"
+                )
+            if not self.next_nodes(episode):
+                raise InputError(self.nothing_waits())
+            self._invoke(episode, None)
 
     def nothing_waits(self) -> str:
         episode = self.current_episode()
@@ -235,3 +314,5 @@ class Project:
     def close(self) -> None:
         self.saver.conn.close()
         self.db.conn.close()
+        while self.lock.held:
+            self.lock.release()

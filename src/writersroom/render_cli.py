@@ -1,6 +1,6 @@
 """`writersroom render` and `writersroom cost`: make an episode's video again, and what it cost.
 
-Registered on the main command in cli.py. Every error is one line on stderr and exit code 1.
+Registered on the main command in cli.py, whose error boundary makes every error one line.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from writersroom import production
 from writersroom.answers import summarize
-from writersroom.errors import InputError, WritersroomError
+from writersroom.errors import InputError
+from writersroom.limits import MAX_EPISODE
 from writersroom.memory import Memory
 from writersroom.project import Project
 from writersroom.schemas import Script
@@ -38,16 +38,11 @@ Lines = Annotated[
 
 @contextmanager
 def opened(path: Path) -> Iterator[Project]:
-    project = None
+    project = Project(path.resolve())
     try:
-        project = Project(path.resolve())
         yield project
-    except WritersroomError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
     finally:
-        if project is not None:
-            project.close()
+        project.close()
 
 
 def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
@@ -59,7 +54,7 @@ def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
     for change in changes:
         where, sep, text = change.partition("=")
         scene_no, dot, line_no = where.strip().partition(".")
-        if not sep or not dot or not scene_no.isdigit() or not line_no.isdigit():
+        if not sep or not dot or not _number(scene_no) or not _number(line_no):
             raise InputError(
                 f'--line {change!r}: write it as SCENE.LINE="new words", e.g. 2.1="Hi"'
             )
@@ -76,6 +71,11 @@ def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
     memory.upsert_episode(episode, script=content)
 
 
+def _number(text: str) -> bool:
+    """A small plain number (ASCII digits: "²" is a digit to Python but no number here)."""
+    return text.isascii() and text.isdecimal() and len(text) <= 6
+
+
 def report_cut(project: Project, episode: int) -> None:
     """The finished episode's video and its runtime against the outline's target, if cut."""
     row = project.memory.episode(episode) or {}
@@ -89,13 +89,18 @@ def report_cut(project: Project, episode: int) -> None:
 
 
 def render(
-    episode: Annotated[int | None, typer.Argument(help="Default the current episode.")] = None,
+    episode: Annotated[
+        int | None, typer.Argument(help="Default the current episode.", min=1, max=MAX_EPISODE)
+    ] = None,
     directory: Dir = Path("."),
     line: Lines = None,
 ) -> None:
     """Make an episode's video again from the director's calls: only what changed is redone."""
-    with opened(directory) as project:
+    with opened(directory) as project, project.writing():
         number = episode or project.current_episode()
+        if project.memory.episode(number) is None:
+            raise InputError(f"episode {number} has not started: see `writersroom episodes`")
+        project.lock.running(f"render of episode {number}")
         if line:
             change_lines(project.memory, number, line)
         made = production.render(project.config, project.memory, project.path, number)
@@ -117,7 +122,9 @@ def render(
 
 def cost(
     directory: Dir = Path("."),
-    episode: Annotated[int | None, typer.Option(help="One episode, shot by shot.")] = None,
+    episode: Annotated[
+        int | None, typer.Option(help="One episode, shot by shot.", min=1, max=MAX_EPISODE)
+    ] = None,
 ) -> None:
     """What rendering cost: per shot, per episode and for the series (cached calls are free)."""
     with opened(directory) as project:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from writersroom.limits import MAX_JSON_DEPTH, MAX_NOTES_CHARS, depth
 from writersroom.speech import shot_seconds
 
 MAX_PREMISE_CHARS = 2000
@@ -386,6 +387,13 @@ class Decision(BaseModel):
     def _complete(self) -> Decision:
         if self.action == "revise" and not self.notes.strip():
             raise ValueError("'revise' needs notes saying what to change")
+        if len(self.notes) > MAX_NOTES_CHARS:
+            raise ValueError(
+                f"the notes are {len(self.notes):,} characters; keep them under "
+                f"{MAX_NOTES_CHARS:,} (say what to change, not the whole draft)"
+            )
+        if self.draft is not None and depth(self.draft) > MAX_JSON_DEPTH:
+            raise ValueError(f"the edited draft nests deeper than {MAX_JSON_DEPTH} levels")
         if self.action == "edit" and self.draft is None:
             raise ValueError("'edit' needs the changed draft")
         return self

@@ -9,6 +9,8 @@ typed answer: `{"action": "approve"}`, `{"action": "revise", "notes": "..."}` or
 `{"action": "edit", "draft": {...}}`.
 
 Studio keeps its own threads; give it a project folder of its own rather than one the CLI runs.
+Each step holds the project's run lock (see `writersroom.runlock`): while the command line or
+the review page runs the room in that folder, a step fails at once with a "busy:" message.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from writersroom.graph import build_graph
 from writersroom.memory import Memory, open_database
 from writersroom.providers import ModelRegistry
 from writersroom.room import Room
+from writersroom.runlock import RunLock
 from writersroom.state import RoomState
 
 PROJECT_ENV = "WRITERSROOM_PROJECT"
@@ -47,8 +50,9 @@ class StudioContext(BaseModel):
 
 
 @contextmanager
-def open_room(context: StudioContext, state: RoomState) -> Iterator[Room]:
-    """A room on the context's project folder for one step of `state`'s episode."""
+def open_room(context: StudioContext, state: RoomState, node: str = "") -> Iterator[Room]:
+    """A room on the context's project folder for one step (`node`) of `state`'s episode,
+    holding the project's run lock for it."""
     path = Path(context.project_dir).expanduser().resolve()
     if not (path / CONFIG_FILE).exists():
         raise InputError(
@@ -56,7 +60,14 @@ def open_room(context: StudioContext, state: RoomState) -> Iterator[Room]:
             "project_dir in the run's context"
         )
     config = load_config(path)
-    db = open_database(path / DATABASE_FILE)
+    lock = RunLock(path, who="the LangGraph server")
+    lock.acquire()
+    lock.running(node or "a step")
+    try:
+        db = open_database(path / DATABASE_FILE)
+    except BaseException:
+        lock.release()
+        raise
     try:
         memory = Memory(db)
         if memory.series() is None:
@@ -65,6 +76,7 @@ def open_room(context: StudioContext, state: RoomState) -> Iterator[Room]:
         yield Room(config, memory, ModelRegistry(config, path), state["episode"], stops)
     finally:
         db.conn.close()
+        lock.release()
 
 
 def in_room(node: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +87,7 @@ def in_room(node: Callable[..., Any]) -> Callable[..., Any]:
         context = runtime.context
         if not isinstance(context, StudioContext):  # no context given with the run
             context = StudioContext.model_validate(context or {})
-        with open_room(context, state) as room:
+        with open_room(context, state, node.__name__) as room:
             return node(state, runtime.override(context=room))
 
     return run

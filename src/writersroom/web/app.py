@@ -10,11 +10,13 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import jinja2
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as InPath
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
@@ -23,8 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
 from writersroom.answers import summarize
-from writersroom.errors import Conflict, InputError
+from writersroom.errors import Busy, Conflict, InputError
 from writersroom.graph import BIBLE_EPISODE
+from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
 from writersroom.project import Project
 from writersroom.schemas import Decision
 from writersroom.web import security
@@ -56,23 +59,35 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+# numbers in addresses stay far inside SQLite's integers; out of range is "no such page"
+Episode = Annotated[int, InPath(ge=1, le=MAX_EPISODE)]
+Revision = Annotated[int | None, Query(ge=1, le=MAX_REVISION)]
+MAX_FORM_FIELDS = 20
+
+
 def _draft_episode(kind: str, episode: int) -> int:
     return BIBLE_EPISODE if kind == "bible" else episode
 
 
-def create_app(path: Path, token: str | None = None, loopback: bool = True) -> FastAPI:
+def create_app(
+    path: Path,
+    token: str | None = None,
+    loopback: bool = True,
+    max_body: int = security.MAX_BODY_BYTES,
+) -> FastAPI:
     """The app for the project folder `path`.
 
     Args:
         token: when given, every request must carry it (query `token=` once, then a cookie).
         loopback: the server listens on a loopback address only; refuse other Host names
             (a page elsewhere cannot reach it through DNS rebinding).
+        max_body: the largest request body taken, in bytes (413 beyond it, before reading it).
     """
     path = path.resolve()
     runner = Runner(path)
     templates = _templates()
-    app = FastAPI(title="writersroom review room", docs_url=None, redoc_url=None)
-    security.install(app, token, loopback)
+    app = FastAPI(title="writersroom review room", docs_url=None, redoc_url=None, openapi_url=None)
+    security.install(app, token, loopback, max_body)
     app.mount("/static", StaticFiles(packages=[("writersroom.web", "static")]), name="static")
     app.state.runner = runner
 
@@ -139,11 +154,11 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
             )
 
     @app.get("/episodes/{number}")
-    def episode(request: Request, number: int) -> Response:
+    def episode(request: Request, number: Episode) -> Response:
         return episode_page(request, number)
 
     @app.get("/episodes/{number}/drafts/{kind}")
-    def draft(request: Request, number: int, kind: str, revision: int | None = None) -> Response:
+    def draft(request: Request, number: Episode, kind: str, revision: Revision = None) -> Response:
         if kind not in KINDS:
             raise HTTPException(404, f"no kind of draft called {kind}")
         with opened() as project:
@@ -166,8 +181,15 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
             )
 
     @app.post("/episodes/{number}/decide")
-    async def decide(request: Request, number: int) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), True).items()}
+    async def decide(request: Request, number: Episode) -> Response:
+        try:
+            body = (await request.body()).decode("utf-8")
+            fields = parse_qs(body, True, max_num_fields=MAX_FORM_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            return message(
+                request, 400, "Not a form", "the form's body is not UTF-8 form data", "/"
+            )
+        form = {k: v[0] for k, v in fields.items()}
         return await run_in_threadpool(_decide, request, number, form)
 
     def _decide(request: Request, number: int, form: dict[str, str]) -> Response:
@@ -176,9 +198,11 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
         try:
             expected = (number, form["checkpoint"], int(form["revision"]))
             action = form["action"]
-            draft = json.loads(text) if action == "edit" and text is not None else None
+            draft = parse_draft(text) if action == "edit" and text is not None else None
             decision = Decision(action=action, notes=notes, draft=draft)  # type: ignore[arg-type]
             runner.decide(decision, expected)
+        except Busy as exc:
+            return message(request, 409, "The room is busy", str(exc), back)
         except Conflict as exc:
             return message(request, 409, "Already decided", str(exc), back)
         except (KeyError, ValueError) as exc:  # a form without its fields, bad JSON, bad values
@@ -193,6 +217,8 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
     def resume(request: Request) -> Response:
         try:
             runner.resume()
+        except Busy as exc:
+            return message(request, 409, "The room is busy", str(exc), "/")
         except Conflict as exc:
             return message(request, 409, "Already running", str(exc), "/")
         except InputError as exc:
@@ -210,13 +236,13 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
 
     @app.get("/files/{relative:path}")
     def files(relative: str) -> FileResponse:
-        target = render_file(path, relative)
+        target = render_file(path, relative) if len(relative) <= 1024 else None
         if target is None:
             raise HTTPException(404, "no such file in the project's render folder")
         return FileResponse(target)
 
     @app.get("/episodes/{number}/subtitles.vtt")
-    def subtitles(number: int) -> Response:
+    def subtitles(number: Episode) -> Response:
         media = episode_media(path, number)
         target = render_file(path, media.subtitles) if media.subtitles else None
         if target is None:
@@ -228,6 +254,16 @@ def create_app(path: Path, token: str | None = None, loopback: bool = True) -> F
     def not_found(request: Request, exc: StarletteHTTPException) -> Response:
         title = "Not found" if exc.status_code == 404 else f"Refused ({exc.status_code})"
         return message(request, exc.status_code, title, str(exc.detail), "/")
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        where = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        if "path" in where:
+            return message(request, 404, "Not found", "no such page in the review room", "/")
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        return message(request, 400, "Refused (400)", problems, "/")
 
     return app
 

@@ -4,6 +4,9 @@ Project objects are not thread-safe: each request opens its own, and the worker 
 carries a decision on opens another. A decision is checked against what waits (the episode,
 checkpoint and revision its form was rendered for) under a lock that also refuses it while a
 run is in progress, so two tabs deciding the same checkpoint never resume the run twice.
+Across processes (the command line, another server) the project's run lock does the same: it
+is taken before the decision is checked and handed to the worker, which lets it go when the
+run stops; another process holding it makes the decision a conflict (409).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from writersroom import boundary, runlock
 from writersroom.answers import Usage
 from writersroom.errors import Conflict, InputError, WritersroomError
 from writersroom.project import Project
+from writersroom.runlock import RunLock
 from writersroom.schemas import Decision
 
 log = logging.getLogger(__name__)
@@ -62,42 +67,63 @@ class Runner:
         """Check the decision now (raising Conflict or InputError), then carry it out."""
         with self._lock:
             self._refuse_while_busy()
-            project = self.open()
+            lock = self._run_lock()
             try:
-                waiting = project.check_decision(decision, expected)
-            finally:
-                project.close()
+                project = self.open()
+                try:
+                    waiting = project.check_decision(decision, expected)
+                finally:
+                    project.close()
+            except BaseException:
+                lock.release()
+                raise
             verb = {"approve": "approved", "revise": "sent back with notes", "edit": "edited"}
             self._start(
                 lambda p: p.decide(decision, expected),
                 f"{waiting.kind} revision {waiting.revision} {verb[decision.action]}",
+                lock,
             )
 
     def resume(self) -> None:
         """Continue a run that stopped without a decision pending (a failed step)."""
         with self._lock:
             self._refuse_while_busy()
-            project = self.open()
+            lock = self._run_lock()
             try:
-                waiting = project.pending()
-                if waiting is not None:
-                    raise InputError(
-                        f"episode {waiting.episode} waits at {waiting.checkpoint}: decide it"
-                    )
-                if not project.next_nodes():
-                    raise InputError(project.nothing_waits())
-            finally:
-                project.close()
-            self._start(Project.resume, "resumed")
+                project = self.open()
+                try:
+                    waiting = project.pending()
+                    if waiting is not None:
+                        raise InputError(
+                            f"episode {waiting.episode} waits at {waiting.checkpoint}: decide it"
+                        )
+                    if not project.next_nodes():
+                        raise InputError(project.nothing_waits())
+                finally:
+                    project.close()
+            except BaseException:
+                lock.release()
+                raise
+            self._start(Project.resume, "resumed", lock)
+
+    def _run_lock(self) -> RunLock:
+        """The project's run lock, taken for this page (Busy if another process runs)."""
+        lock = RunLock(self.path, who="the review page")
+        lock.acquire()
+        return lock
 
     def status(self) -> dict[str, Any]:
         steps = list(self.steps)
+        working = asdict(steps[-1]) if self.busy and steps and not steps[-1].done else None
+        elsewhere = None if self.busy else runlock.holder(self.path)
+        if elsewhere is not None:  # the command line (or another server) runs the room
+            working = asdict(Step(elsewhere.who or "another process", elsewhere.node, 0.0))
         return {
-            "busy": self.busy,
-            "label": self.label,
+            "busy": self.busy or elsewhere is not None,
+            "label": self.label if elsewhere is None else elsewhere.describe(),
             "error": self.error,
-            "working": asdict(steps[-1]) if self.busy and steps and not steps[-1].done else None,
-            "steps": [asdict(s) for s in steps],
+            "working": working,
+            "steps": [asdict(s) for s in steps] if elsewhere is None else [],
         }
 
     def _refuse_while_busy(self) -> None:
@@ -106,26 +132,35 @@ class Runner:
             who = f"{working.agent} is on {working.task}" if working else "a run is in progress"
             raise Conflict(f"the room is still working ({who}): wait for the next checkpoint")
 
-    def _start(self, action: Callable[[Project], Any], label: str) -> None:
+    def _start(self, action: Callable[[Project], Any], label: str, lock: RunLock) -> None:
         self.label, self.steps, self.error = label, [], None
         self._thread = threading.Thread(
-            target=self._work, args=(action,), name="writersroom-run", daemon=True
+            target=self._work, args=(action, lock), name="writersroom-run", daemon=True
         )
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:
+            lock.release()
+            raise
 
-    def _work(self, action: Callable[[Project], Any]) -> None:
+    def _work(self, action: Callable[[Project], Any], lock: RunLock) -> None:
         project = None
         try:
-            project = Project(self.path, report=self._report)
+            project = Project(self.path, report=self._report, lock=lock)
             action(project)
         except WritersroomError as exc:
             self.error = str(exc)
         except Exception as exc:  # the page must say that the run stopped, whatever stopped it
-            log.exception("the run stopped")
-            self.error = f"{type(exc).__name__}: {exc}"
+            message = boundary.expected_message(exc)
+            if message is None:
+                log.exception("the run stopped")
+                message = boundary.unexpected_line(exc, f"the review page's run in {self.path}")
+            self.error = message
         finally:
             if project is not None:
                 project.close()
+            while lock.held:
+                lock.release()
 
     def _report(self, agent: str, task: str, usage: Usage | None) -> None:
         if usage is None:

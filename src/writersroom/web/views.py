@@ -167,9 +167,14 @@ def _relative(root: Path, path: Path) -> str:
 def render_file(project: Path, relative: str) -> Path | None:
     """The file at `relative` in the project's render folder, if once resolved (../, symlinks)
     it is still a file in that folder of this project."""
+    if "\x00" in relative:
+        return None
     folder = project.resolve() / RENDER_DIR
-    target = (folder / relative).resolve()
-    if not target.is_relative_to(folder) or not target.is_file():
+    try:
+        target = (folder / relative).resolve()
+        if not target.is_relative_to(folder) or not target.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, and the like
         return None
     return target
 
