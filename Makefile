@@ -6,8 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PREMISE ?= A cleaner discovers she is the heiress her twin sister has been impersonating
 DEMO_DIR ?= demo
-# llama-cpp-python compiles from source; the multimodal part is not needed.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# llama-cpp-python compiles from source. Never for the build machine's own CPU (GGML_NATIVE):
+# such a build crashed on AVX-512/AMX Xeons. The portable x86-64-v3 set (AVX2, FMA, F16C: every
+# x86-64 CPU since 2013) where the CPU has it, the x86-64 baseline otherwise. The multimodal
+# part is not needed.
+X86_64_V3 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo ON || echo OFF)
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_SSE42=$(X86_64_V3) -DGGML_AVX=$(X86_64_V3) \
+	-DGGML_AVX2=$(X86_64_V3) -DGGML_FMA=$(X86_64_V3) -DGGML_F16C=$(X86_64_V3) -DGGML_BMI2=$(X86_64_V3)
 
 .PHONY: demo test lint bench clean
 
@@ -16,6 +21,8 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.local: $(BIN)/python pyproject.toml
+	# Built here with the flags above, never taken from pip's wheel cache (it ignores CMAKE_ARGS).
+	$(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3.2"
 	$(BIN)/pip install --quiet -e ".[local,media,evals]"
 	touch $@
 

@@ -1,13 +1,22 @@
-"""The screenwriter: writes and revises an episode's script from its outline."""
+"""The screenwriter: writes and revises an episode's script from its outline.
+
+On a model that writes screenplay text (`AgentModel.writes_screenplay`, the embedded default),
+the script is written scene by scene from the outline's beats, each scene read leniently into
+the schema and refused when it repeats an earlier one; other models answer with one structured
+`Script`.
+"""
 
 from __future__ import annotations
 
+from writersroom import quality, screenplay
 from writersroom.agents._drafts import dump, remembered, revision_request
 from writersroom.answers import with_choices
 from writersroom.room import Room
-from writersroom.schemas import EpisodeOutline, Script, SeriesBible
+from writersroom.schemas import EpisodeOutline, Scene, Script, SeriesBible
 
 AGENT = "screenwriter"
+SCENE_TOKENS = 450  # a scene of a vertical drama: a heading, an action and up to eight lines
+NEXT_SCENE = ["\nINT.", "\nEXT.", "\nINT ", "\nEXT ", "\n内景", "\n外景"]
 
 
 def write_script(
@@ -24,6 +33,10 @@ def write_script(
                 f"this is the script of episode {outline.number}, not {script.episode}"
             )
 
+    if room.models.for_agent(AGENT).writes_screenplay:
+        script = _write_scenes(room, bible, outline, notes, previous)
+        check(script)
+        return script
     cast = [c.name for c in bible.characters]
     return room.ask(
         AGENT,
@@ -38,3 +51,75 @@ def write_script(
         number=str(outline.number),
         revision=revision_request(notes, previous),
     )
+
+
+def _write_scenes(
+    room: Room,
+    bible: SeriesBible,
+    outline: EpisodeOutline,
+    notes: str,
+    previous: Script | None,
+) -> Script:
+    """Each scene from its beats, after the scenes written so far (the shared prompt prefix)."""
+    cast = [c.name for c in bible.characters]
+    characters = "\n".join(f"- {c.name}: {c.role}, {c.age}. {c.arc}" for c in bible.characters)
+    plan = screenplay.scene_beats(outline)
+    memory = remembered(room, dump(outline))
+    scenes: list[Scene] = []
+    for number, beats in enumerate(plan, 1):
+        earlier = list(scenes)
+
+        def read(text: str, number: int = number, earlier: list[Scene] = earlier) -> Scene:
+            scene = screenplay.read_scene(text, number, cast)
+            problems = quality.scene_problems(scene, earlier)
+            if problems:
+                raise ValueError("; ".join(map(str, problems)))
+            return scene
+
+        duty = ""
+        if number == 1:
+            duty = f"Open on the hook: {outline.hook}"
+        if number == len(plan):
+            duty += f" End the scene on the cliffhanger: {outline.cliffhanger}"
+        scenes.append(
+            room.write(
+                AGENT,
+                "write_scene",
+                read,
+                what=f"scene {number}",
+                stop=NEXT_SCENE,
+                max_tokens=SCENE_TOKENS,
+                series=bible.title,
+                logline=bible.logline,
+                characters=characters,
+                number=str(outline.number),
+                title=outline.title,
+                hook=outline.hook,
+                cliffhanger=outline.cliffhanger,
+                memory=memory,
+                so_far=_so_far(scenes),
+                revision=_scene_revision(notes, previous, number),
+                scene=str(number),
+                scenes=str(len(plan)),
+                beats=" ".join(beat.description for beat in beats),
+                duty=duty.strip(),
+            )
+        )
+    return Script(episode=outline.number, title=outline.title, scenes=scenes)
+
+
+def _so_far(scenes: list[Scene]) -> str:
+    if not scenes:
+        return ""
+    return "The scenes so far:\n\n" + "\n\n".join(map(screenplay.to_text, scenes)) + "\n\n"
+
+
+def _scene_revision(notes: str, previous: Script | None, number: int) -> str:
+    """A rewrite: the notes, and this scene as the previous draft had it."""
+    if not notes:
+        return ""
+    text = f"Notes on the previous draft, to address now:\n{notes}\n"
+    old = next((s for s in previous.scenes if s.number == number), None) if previous else None
+    if old is not None:
+        text += f"The previous draft of this scene:\n{screenplay.to_text(old)}\n"
+    return text + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from writersroom import quality
 from writersroom.agents._drafts import dump, earlier, remembered, revision_request
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, SeriesBible
@@ -14,10 +15,18 @@ TARGET_RUNTIME_SECONDS = 90
 def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
+    """The bible; one that loses the premise's people or copies a logline is asked again."""
+
+    def check(bible: SeriesBible) -> None:
+        problems = quality.bible_problems(bible, premise)
+        if problems:
+            raise ValueError("; ".join(problems))
+
     return room.ask(
         AGENT,
         "develop_series",
         SeriesBible,
+        check,
         premise=premise,
         episodes=str(SEASON_EPISODES),
         revision=revision_request(notes, previous),

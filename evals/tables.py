@@ -15,6 +15,7 @@ HANNA_COLUMNS = (
     "ChatGPT (published)",
     "ChatGPT (same items)",
     "Judge mean score",
+    "Human ceiling",
 )
 
 
@@ -50,7 +51,9 @@ def calibration(report: dict[str, Any]) -> list[Table]:
                 num(row["chatgpt_published"]),
                 num(row["chatgpt_same_items"]),
                 num(row["mean_score"]),
+                num(row.get("human_ceiling")),
             )
+        table.caption = "human ceiling: each rater's tau-b against the mean of the other two"
         result.append(table)
     if "storysumm" in report:
         summ = report["storysumm"]
@@ -79,7 +82,48 @@ def calibration(report: dict[str, Any]) -> list[Table]:
             f"humans: {summ['human_unfaithful']}"
         )
         result.append(table)
+    if "ttcw" in report:
+        result.append(ttcw_table(report))
     return result
+
+
+def ttcw_table(report: dict[str, Any]) -> Table:
+    ttcw = report["ttcw"]
+    table = Table(
+        title=f"TTCW: agreement with the expert majority, {ttcw['n']} story-test pairs, "
+        f"judge {report['judge']}"
+    )
+    for column in ("Rater", "Accuracy (%)", "95% CI", "Cohen's kappa", "Pairs"):
+        table.add_column(column)
+    accuracy = ttcw["accuracy"]
+    table.add_row(
+        "this judge",
+        num(accuracy["value"], 1),
+        interval(accuracy, 1),
+        num(ttcw["kappa"]),
+        str(ttcw["n"]),
+    )
+    for name, row in ttcw["baselines"].items():
+        table.add_row(
+            f"{name} (published answers)",
+            num(row["accuracy"], 1),
+            "",
+            num(row["kappa"]),
+            str(row["n"]),
+        )
+    ceiling = ttcw["ceiling"]
+    table.add_row(
+        "one expert vs the other two (ceiling)",
+        num(ceiling["expert_vs_others_accuracy"], 1),
+        "",
+        num(ceiling["expert_vs_others_kappa"]),
+        str(ceiling["n"]),
+    )
+    table.caption = (
+        f"judge says yes {ttcw['judge_yes']}, experts' majority {ttcw['experts_yes']} of "
+        f"{ttcw['n']}; experts' mean pairwise kappa {num(ceiling['expert_pairwise_kappa'])}"
+    )
+    return table
 
 
 SUMMARY_METRICS = (
@@ -91,6 +135,10 @@ SUMMARY_METRICS = (
     ("speech_wps", "speech, words per second"),
     ("lines_per_scene", "lines per scene"),
     ("distinct_2", "distinct-2 of the dialogue"),
+    ("repeats", "repeated scenes, actions and lines"),
+    ("speakers", "speakers"),
+    ("premise_roles_lost", "premise roles lost by the bible"),
+    ("copied_loglines", "season loglines copied"),
     ("schema_valid", "share of valid drafts"),
     ("answers_accepted", "share of model answers accepted"),
     ("continuity_errors", "continuity errors (final report)"),

@@ -8,7 +8,8 @@ from typing import Literal
 
 import pytest
 from conftest import smollm2
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from writersroom import answers
@@ -44,10 +45,45 @@ def test_llama_cpp_answers_in_the_schema(tmp_path: Path) -> None:
     assert seen[-1].problem == "" and seen[-1].input_tokens > 10 and seen[-1].output_tokens > 5
 
 
+class Counter(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: object) -> None:
+        self.tokens.append(token)
+
+
+def test_prose_streams_continues_its_start_and_stops_where_told(tmp_path: Path) -> None:
+    """Screenplay text: streamed token by token to the callbacks, continuing the answer's given
+    start (not repeating it), within its token budget, cut at a stop string."""
+    model = local.build(
+        str(smollm2()), ProviderConfig(kind="local", context_tokens=2048, threads=2), tmp_path
+    )
+    seen = Counter()
+    bound = model.chat.bind(**model.text_kwargs(["\nEXT."], 40))
+    reply = bound.invoke(
+        [
+            SystemMessage("You write screenplays."),
+            HumanMessage("Write a scene in a hospital at night."),
+            AIMessage("INT. HOSPITAL - NIGHT\n\n"),
+        ],
+        config={"callbacks": [seen]},
+    )
+    text = str(reply.content)
+    assert text and not text.startswith("INT. HOSPITAL")
+    assert "".join(seen.tokens) == text
+    assert "\nEXT." not in text
+    usage = reply.usage_metadata
+    assert usage is not None and 0 < usage["output_tokens"] <= 40
+    assert len(seen.tokens) <= usage["output_tokens"] + 1
+    assert usage["input_tokens"] > 15  # the chat template's tokens and the given start
+    assert model.writes_screenplay
+
+
 def test_a_prompt_longer_than_the_context_is_a_model_error(tmp_path: Path) -> None:
     settings = ProviderConfig(kind="local", context_tokens=512, max_tokens=50, threads=1)
     model = local.build(str(smollm2()), settings, tmp_path)
-    with pytest.raises(ModelError, match=r"exceed context window of 512; raise \[providers"):
+    with pytest.raises(ModelError, match=r"exceed the 512-token context; raise \[providers"):
         answers.ask(
             model,
             Pitch,

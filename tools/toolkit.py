@@ -38,14 +38,16 @@ ORDER = {"synthesize_voice": 0, "generate_video": 1, "lip_sync": 2}
 
 class GenerateVideo(BaseModel):
     """Draw one shot of the episode as a 9:16 moving picture, without sound. Call it once per
-    shot. It writes shot-NN/video.mp4 unless `out` names another file."""
+    shot. Framing, camera, duration, characters and visual prompt default to the approved shot
+    list's; give one only to change it. It writes shot-NN/video.mp4 unless `out` names another
+    file."""
 
     shot: int = Field(ge=1, description="the shot's number in the shot list")
-    visual_prompt: str = Field(min_length=1, max_length=600, description="what the camera sees")
-    framing: Literal["wide", "medium", "close-up"]
-    camera: Literal["static", "pan", "push-in"]
-    duration_seconds: float = Field(gt=0, le=30)
-    characters: list[str] = Field(default_factory=list, max_length=6, description="cast names")
+    visual_prompt: str = Field(default="", max_length=600, description="what the camera sees")
+    framing: Literal["wide", "medium", "close-up"] | None = None
+    camera: Literal["static", "pan", "push-in"] | None = None
+    duration_seconds: float | None = Field(default=None, gt=0, le=30)
+    characters: list[str] | None = Field(default=None, max_length=6, description="cast names")
     out: str = Field(default="", max_length=120, description="file inside the render folder")
 
 
@@ -56,7 +58,7 @@ class SynthesizeVoice(BaseModel):
 
     shot: int = Field(ge=1)
     line: int = Field(ge=1, description="the line's number in its scene, as in the shot list")
-    speaker: str = Field(min_length=1, max_length=60)
+    speaker: str = Field(default="", max_length=60, description="default: the line's speaker")
     out: str = Field(default="", max_length=120)
 
 
@@ -68,7 +70,7 @@ class LipSync(BaseModel):
 
     shot: int = Field(ge=1)
     line: int = Field(ge=1)
-    speaker: str = Field(min_length=1, max_length=60)
+    speaker: str = Field(default="", max_length=60, description="default: the line's speaker")
     video: str = Field(default="", max_length=120, description="the shot's video file")
     audio: str = Field(default="", max_length=120, description="the line's voice file")
     out: str = Field(default="", max_length=120)
@@ -83,11 +85,17 @@ class PlannedLine:
 
 @dataclass
 class PlannedShot:
+    """An approved shot as production needs it: what its calls default to."""
+
     number: int
     scene: int
     setting: str
     characters: list[str]
     lines: list[PlannedLine]
+    framing: Literal["wide", "medium", "close-up"]
+    camera: Literal["static", "pan", "push-in"]
+    duration_seconds: float
+    visual_prompt: str
 
 
 @dataclass
@@ -155,17 +163,15 @@ class Studio:
         problems = []
         for number, calls in self._owed(shots).items():
             lacks = [
-                name
-                if name == "generate_video"
-                else f"{name} for line {a['line']} ({a['speaker']})"
+                name if name == "generate_video" else f"{name} for line {a['line']}"
                 for name, a in calls
             ]
             problems.append(f"shot {number} needs {', '.join(lacks)}")
         return problems
 
     def owed(self, shots: Iterable[int] | None = None) -> list[str]:
-        """The calls still to make, one per line, written as the director would call them
-        (generate_video without the visual prompt the director writes)."""
+        """The calls still to make, one per line, written as the director would call them:
+        only the shot and line (the rest defaults to the approved shot list)."""
         return [
             f"{name} {json.dumps(args, ensure_ascii=False)}"
             for calls in self._owed(shots).values()
@@ -180,7 +186,7 @@ class Studio:
                 continue
             calls = [] if number in self.videos else [("generate_video", {"shot": number})]
             for line in shot.lines:
-                said = {"shot": number, "line": line.line, "speaker": line.speaker}
+                said = {"shot": number, "line": line.line}
                 if (number, line.line) not in self.voices:
                     calls.append(("synthesize_voice", said))
                 done = self.syncs.get(number, {}).get(line.line)
@@ -195,13 +201,14 @@ class Studio:
         call = GenerateVideo.model_validate(args)
         _not_again(call.shot in self.videos, f"shot {call.shot}'s video")
         shot = self._shot(call.shot)
-        names = [self._member(name) for name in call.characters]
+        chosen = shot.characters if call.characters is None else call.characters
+        names = [self._member(name) for name in chosen]
         request = VideoRequest(
             shot=call.shot,
-            visual_prompt=call.visual_prompt,
-            framing=call.framing,
-            camera=call.camera,
-            duration_seconds=call.duration_seconds,
+            visual_prompt=call.visual_prompt.strip() or shot.visual_prompt,
+            framing=call.framing or shot.framing,
+            camera=call.camera or shot.camera,
+            duration_seconds=call.duration_seconds or shot.duration_seconds,
             characters=[self.cast[name].look for name in names],
             setting=shot.setting,
         )
@@ -263,7 +270,8 @@ class Studio:
             synced is not None and synced[2] is not None,
             f"the lip-sync of shot {call.shot} line {call.line}",
         )
-        self._line(call.shot, call.line, call.speaker)
+        planned = self._line(call.shot, call.line, call.speaker)
+        call = call.model_copy(update={"speaker": planned.speaker})
         named_video = call.video and _clean(call.video, self.root, VIDEO_SUFFIXES)
         named_audio = call.audio and _clean(call.audio, self.root, AUDIO_SUFFIXES)
         video, audio = self.videos.get(call.shot), self.voices.get((call.shot, call.line))
@@ -386,7 +394,7 @@ class Studio:
         if planned is None:
             spoken = ", ".join(str(p.line) for p in shot.lines) or "none"
             raise ToolException(f"shot {number} does not speak line {line} (its lines: {spoken})")
-        if speaker.strip().casefold() != planned.speaker.casefold():
+        if speaker.strip() and speaker.strip().casefold() != planned.speaker.casefold():
             raise ToolException(f"line {line} of shot {number} is {planned.speaker}'s")
         return planned
 

@@ -99,6 +99,7 @@ def ask(
     on_usage: Callable[[Usage], None],
     check: Callable[[T], None] | None = None,
     json_schema: dict[str, Any] | None = None,
+    callbacks: list[Any] | None = None,
 ) -> T:
     """Ask `model` for one `schema` object; re-ask with the problem up to `attempts` times.
 
@@ -108,9 +109,89 @@ def ask(
     Raises:
         ModelError: the endpoint failed, or no valid answer came in `attempts` tries.
     """
-    history = list(messages)
     bound = model.chat.bind(**model.json_kwargs(json_schema or schema.model_json_schema()))
-    config = {"metadata": {"agent": agent, "task": task}, "run_name": f"{agent}.{task}"}
+    return _until_valid(
+        model,
+        bound,
+        messages,
+        lambda text: parse(text, schema, check),
+        f"Answer again with one JSON object of the {schema.__name__} schema, nothing else.",
+        f"no valid {schema.__name__}",
+        agent=agent,
+        task=task,
+        attempts=attempts,
+        on_usage=on_usage,
+        callbacks=callbacks,
+    )
+
+
+def ask_text(
+    model: AgentModel,
+    messages: list[BaseMessage],
+    read: Callable[[str], T],
+    *,
+    agent: str,
+    task: str,
+    attempts: int,
+    on_usage: Callable[[Usage], None],
+    what: str,
+    stop: list[str] | None = None,
+    max_tokens: int | None = None,
+    callbacks: list[Any] | None = None,
+) -> T:
+    """Ask `model` for prose (a screenplay scene, say) that `read` turns into `T`.
+
+    A last AIMessage in `messages` is the start of the answer (the model continues it, and
+    the text given to `read` begins with it). `read` raises ValueError with a concrete problem;
+    the model is asked again with it, up to `attempts` times.
+    """
+    prefix = str(messages[-1].content) if isinstance(messages[-1], AIMessage) else ""
+
+    def read_answer(text: str) -> T:
+        try:
+            return read(prefix + text)
+        except ValueError as exc:
+            raise InvalidAnswer(str(exc)) from None
+
+    bound = model.chat.bind(**model.text_kwargs(stop, max_tokens))
+    return _until_valid(
+        model,
+        bound,
+        messages,
+        read_answer,
+        f"Write the {what} again, as asked.",
+        f"no usable {what}",
+        agent=agent,
+        task=task,
+        attempts=attempts,
+        on_usage=on_usage,
+        callbacks=callbacks,
+    )
+
+
+def _until_valid(
+    model: AgentModel,
+    bound: Any,
+    messages: list[BaseMessage],
+    read: Callable[[str], T],
+    again: str,
+    failure: str,
+    *,
+    agent: str,
+    task: str,
+    attempts: int,
+    on_usage: Callable[[Usage], None],
+    callbacks: list[Any] | None = None,
+) -> T:
+    """Invoke `bound` until `read` accepts an answer; each rejection is told to the model."""
+    *history, last = messages
+    prefill = [last] if isinstance(last, AIMessage) else []
+    history = history if prefill else list(messages)
+    config = {
+        "metadata": {"agent": agent, "task": task},
+        "run_name": f"{agent}.{task}",
+        "callbacks": callbacks or [],
+    }
     try:
         for attempt in Retrying(
             stop=stop_after_attempt(attempts),
@@ -120,12 +201,12 @@ def ask(
             with attempt:
                 started = time.perf_counter()
                 try:
-                    reply = bound.invoke(history, config=config)
+                    reply = bound.invoke(history + prefill, config=config)
                 except model.transport_errors as exc:
                     raise ModelError(agent, model.name, model.describe_error(exc)) from None
                 text = str(reply.content)
                 try:
-                    value, problem = parse(text, schema, check), ""
+                    value, problem = read(text), ""
                 except InvalidAnswer as exc:
                     value, problem = None, str(exc)
                 usage = reply.usage_metadata or {}
@@ -142,16 +223,14 @@ def ask(
                 )
                 if value is not None:
                     return value
+                started_with = str(prefill[0].content) if prefill else ""
                 history += [
-                    AIMessage(content=text),
-                    HumanMessage(
-                        content=f"That answer was rejected: {problem}. Answer again with one "
-                        f"JSON object of the {schema.__name__} schema, nothing else."
-                    ),
+                    AIMessage(content=started_with + text),
+                    HumanMessage(content=f"That answer was rejected: {problem}. {again}"),
                 ]
                 raise InvalidAnswer(problem)
     except InvalidAnswer as exc:
         raise ModelError(
-            agent, model.name, f"no valid {schema.__name__} in {attempts} attempts; last: {exc}"
+            agent, model.name, f"{failure} in {attempts} attempts; last: {exc}"
         ) from None
     raise AssertionError("unreachable: tenacity either returns or raises")

@@ -75,6 +75,9 @@ class ProviderConfig(BaseModel, extra="forbid"):
     context_tokens: int = Field(default=8192, ge=512)  # local kind
     max_tokens: int = Field(default=4096, ge=16)
     threads: int | None = Field(default=None, ge=1)  # local kind; default: every core
+    # how the screenwriter writes: "fountain" (screenplay text scene by scene, parsed), "json"
+    # (one structured script); auto: fountain on the local kind, json elsewhere
+    script_format: Literal["auto", "fountain", "json"] = "auto"
 
 
 class RoomConfig(BaseModel, extra="forbid"):

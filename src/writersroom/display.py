@@ -103,3 +103,23 @@ def review(continuity: dict[str, Any], critique: dict[str, Any]) -> RenderableTy
 
 
 RENDERERS = {"bible": bible, "outline": outline, "script": script, "shots": shots}
+
+
+def time_table(rows: list[dict[str, Any]]) -> Table:
+    """Where the model time went: per agent and task, answers, re-asks, tokens and seconds."""
+    table = Table(title="Model time per agent")
+    for column in ("Agent", "Task", "Answers", "Re-asks", "In", "Out", "Seconds", "Tokens/s"):
+        table.add_column(column, justify="left" if column in ("Agent", "Task") else "right")
+    for row in rows:
+        rate = row["output_tokens"] / row["seconds"] if row["seconds"] else 0.0
+        table.add_row(
+            row["agent"],
+            row["task"],
+            str(row["calls"]),
+            str(row["rejected"]),
+            f"{row['input_tokens']:,}",
+            f"{row['output_tokens']:,}",
+            f"{row['seconds']:.1f}",
+            f"{rate:.1f}",
+        )
+    return table

@@ -16,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from writersroom import checker, production
+from writersroom import checker, production, quality
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
 from writersroom.facts import Ledger
@@ -105,11 +105,13 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
 
 
 def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
-    """Two layers: the rules over the script and the ledger, then the continuity agent."""
+    """Two layers: the rules over the script and the ledger (and the script's own repeats),
+    then the continuity agent."""
     room = runtime.context
     bible = SeriesBible.model_validate(state["bible"])
     script = Script.model_validate(state["script"])
     found = checker.rule_issues(script, checker.canon_for(room.memory, bible, state["episode"]))
+    found += [problem.as_issue() for problem in quality.script_problems(script)]
     agent = continuity.check_continuity(
         room, bible, script, room.memory.summaries(before=state["episode"])
     )
@@ -122,8 +124,15 @@ def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Litera
 def review_script(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["write_script", "approve_script"]]:
+    """The editor's critique, unless the script repeats itself: then it goes straight back to
+    the screenwriter with those problems (a revision round; no model judges garbage)."""
     room = runtime.context
     report = ContinuityReport.model_validate(state["continuity"])
+    rounds = state.get("review_round", 0)
+    problems = quality.script_problems(Script.model_validate(state["script"]))
+    if problems and rounds < room.config.room.review_rounds:
+        notes = "\n".join(f"Fix: {problem}" for problem in problems)
+        return Command(goto="write_script", update={"notes": notes, "review_round": rounds + 1})
     critique = editor.review_script(
         room,
         EpisodeOutline.model_validate(state["outline"]),
@@ -133,7 +142,6 @@ def review_script(
     content = critique.model_dump(mode="json")
     revisions = _save(room, state, "critique", content, editor.AGENT)
     update: dict[str, Any] = {"critique": content, "revisions": revisions}
-    rounds = state.get("review_round", 0)
     if (
         critique.verdict == "revise" or report.errors()
     ) and rounds < room.config.room.review_rounds:

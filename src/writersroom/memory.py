@@ -190,6 +190,13 @@ def m003_production(db: sqlite_utils.Database) -> None:
     db["ledger"].create_index(["episode", "run"], if_not_exists=True)
 
 
+@migration
+def m004_usage_problem(db: sqlite_utils.Database) -> None:
+    """Why an answer was rejected (empty: accepted), so that re-asks can be counted."""
+    if "problem" not in db["usage"].columns_dict:
+        db["usage"].add_column("problem", str, not_null_default="")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
@@ -359,6 +366,7 @@ class Memory:
         input_tokens: int,
         output_tokens: int,
         seconds: float,
+        problem: str = "",
     ) -> None:
         with self.db.conn:
             self.db["usage"].insert(
@@ -371,8 +379,20 @@ class Memory:
                     "output_tokens": output_tokens,
                     "seconds": round(seconds, 3),
                     "created_at": _now(),
+                    "problem": problem,
                 },
             )
+
+    def usage_by_task(self) -> list[dict[str, Any]]:
+        """Per agent and task: answers asked for, answers rejected, tokens and seconds."""
+        return list(
+            self.db.query(
+                "select agent, task, count(*) as calls, sum(problem != '') as rejected,"
+                " sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,"
+                " round(sum(seconds), 1) as seconds from usage group by agent, task"
+                " order by min(id)"
+            )
+        )
 
     def usage_by_agent(self) -> list[dict[str, Any]]:
         return list(

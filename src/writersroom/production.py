@@ -100,7 +100,15 @@ def plan_of(script: Script, shots: ShotList) -> dict[int, PlannedShot]:
             PlannedLine(n, scene.lines[n - 1].speaker, scene.lines[n - 1].text) for n in shot.lines
         ]
         plan[shot.number] = PlannedShot(
-            shot.number, shot.scene, scene.heading, shot.characters, lines
+            shot.number,
+            shot.scene,
+            scene.heading,
+            shot.characters,
+            lines,
+            shot.framing,
+            shot.camera,
+            shot.duration_seconds,
+            shot.visual_prompt,
         )
     return plan
 
@@ -195,7 +203,11 @@ def _produce_batch(
     still owed, after an answer also what was refused in it and why: a bounded prompt, and
     a small model copies an owed call better than it continues a long conversation. Asking
     stops when `answer_attempts` answers in a row add nothing."""
-    config = {"metadata": {"agent": AGENT, "task": "produce"}, "run_name": f"{AGENT}.produce"}
+    config = {
+        "metadata": {"agent": AGENT, "task": "produce"},
+        "run_name": f"{AGENT}.produce",
+        "callbacks": room.callbacks,
+    }
     attempts = room.config.room.answer_attempts
     *system, shot_list = asked
     owed, refused, stalled = studio.owed(numbers), "", 0
@@ -234,10 +246,7 @@ def _produce_batch(
 
 
 def _calls_to_make(owed: list[str]) -> str:
-    return (
-        "Not produced yet; make exactly these calls now (generate_video with its framing, "
-        "camera, duration, characters and a visual prompt from the shot list):\n" + "\n".join(owed)
-    )
+    return "Not produced yet; make exactly these calls now:\n" + "\n".join(owed)
 
 
 def _record(room: Any, model: str, usage: dict[str, Any], seconds: float, problem: str) -> None:
@@ -251,7 +260,14 @@ def _record(room: Any, model: str, usage: dict[str, Any], seconds: float, proble
         problem,
     )
     room.memory.record_usage(
-        room.episode, AGENT, model, "produce", done.input_tokens, done.output_tokens, seconds
+        room.episode,
+        AGENT,
+        model,
+        "produce",
+        done.input_tokens,
+        done.output_tokens,
+        seconds,
+        problem,
     )
     room.report(AGENT, "produce", done)
 

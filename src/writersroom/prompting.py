@@ -32,12 +32,13 @@ def compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def render(task: str, schema: dict[str, Any], **values: str) -> list[BaseMessage]:
-    """The messages for `task`, ending the system prompt with the answer's JSON schema."""
+def render(task: str, schema: dict[str, Any] | None = None, **values: str) -> list[BaseMessage]:
+    """The messages for `task`; for a JSON answer the system prompt ends with its schema."""
     parts = template(task)
     system = parts["system"].substitute(values)
-    system += (
-        "\n\nAnswer with one JSON object, nothing else, that matches this JSON schema:\n"
-        + compact(schema)
-    )
+    if schema is not None:
+        system += (
+            "\n\nAnswer with one JSON object, nothing else, that matches this JSON schema:\n"
+            + compact(schema)
+        )
     return [SystemMessage(content=system), HumanMessage(content=parts["user"].substitute(values))]

@@ -28,6 +28,7 @@ class Room:
     Attributes:
         stops: the checkpoints that wait for a person; the others approve on their own.
         report: called as (agent, task, None) when a step starts and with its usage when done.
+        callbacks: LangChain callback handlers given every model call (live progress).
     """
 
     config: ProjectConfig
@@ -36,6 +37,7 @@ class Room:
     episode: int
     stops: frozenset[str]
     report: Callable[[str, str, answers.Usage | None], None] = field(default=_silent)
+    callbacks: list[Any] = field(default_factory=list)  # LangChain's, e.g. live progress
 
     def ask(
         self,
@@ -51,8 +53,49 @@ class Room:
         `json_schema` narrows the schema the model writes to (see `answers.with_choices`).
         """
         self.report(agent, task, None)
-        model = self.models.for_agent(agent)
+        json_schema = json_schema or schema.model_json_schema()
+        return answers.ask(
+            self.models.for_agent(agent),
+            schema,
+            render(task, json_schema, **values),
+            agent=agent,
+            task=task,
+            attempts=self.config.room.answer_attempts,
+            on_usage=self._recorder(agent, task),
+            check=check,
+            json_schema=json_schema,
+            callbacks=self.callbacks,
+        )
 
+    def write(
+        self,
+        agent: str,
+        task: str,
+        read: Callable[[str], T],
+        *,
+        what: str,
+        stop: list[str] | None = None,
+        max_tokens: int | None = None,
+        **values: str,
+    ) -> T:
+        """Ask `agent` for prose with the prompt `task`, read into `T` by `read` (which raises
+        ValueError with what to fix); re-asked like a structured answer."""
+        self.report(agent, task, None)
+        return answers.ask_text(
+            self.models.for_agent(agent),
+            render(task, **values),
+            read,
+            agent=agent,
+            task=task,
+            attempts=self.config.room.answer_attempts,
+            on_usage=self._recorder(agent, task),
+            what=what,
+            stop=stop,
+            max_tokens=max_tokens,
+            callbacks=self.callbacks,
+        )
+
+    def _recorder(self, agent: str, task: str) -> Callable[[answers.Usage], None]:
         def on_usage(usage: answers.Usage) -> None:
             self.memory.record_usage(
                 self.episode,
@@ -62,18 +105,8 @@ class Room:
                 usage.input_tokens,
                 usage.output_tokens,
                 usage.seconds,
+                usage.problem,
             )
             self.report(agent, task, usage)
 
-        json_schema = json_schema or schema.model_json_schema()
-        return answers.ask(
-            model,
-            schema,
-            render(task, json_schema, **values),
-            agent=agent,
-            task=task,
-            attempts=self.config.room.answer_attempts,
-            on_usage=on_usage,
-            check=check,
-            json_schema=json_schema,
-        )
+        return on_usage

@@ -34,6 +34,11 @@ def no_kwargs(_: int) -> dict[str, Any]:
     return {}
 
 
+def stop_kwargs(stop: list[str] | None, max_tokens: int | None) -> dict[str, Any]:
+    """The call keywords of a prose answer on providers that take only stop strings."""
+    return {"stop": stop} if stop else {}
+
+
 @dataclass
 class AgentModel:
     """A chat model with what the room needs to ask it for structured answers.
@@ -44,6 +49,9 @@ class AgentModel:
         json_kwargs: the call keywords that ask this provider for JSON of a given schema.
         calls_kwargs: the call keywords that make a tool-calling answer hold at least N calls
             (none where the provider cannot be held to it).
+        text_kwargs: the call keywords of a prose answer: its stop strings and token budget.
+        writes_screenplay: the screenwriter writes screenplay text scene by scene (small
+            models write far better prose than JSON) rather than one structured script.
         transport_errors: the exceptions that mean the endpoint failed (not the answer).
         describe_error: turns one of those into a one-line message.
     """
@@ -52,6 +60,8 @@ class AgentModel:
     chat: BaseChatModel
     json_kwargs: Callable[[dict[str, Any]], dict[str, Any]] = schema_kwargs
     calls_kwargs: Callable[[int], dict[str, Any]] = no_kwargs
+    text_kwargs: Callable[[list[str] | None, int | None], dict[str, Any]] = stop_kwargs
+    writes_screenplay: bool = False
     transport_errors: tuple[type[BaseException], ...] = ()
     describe_error: Callable[[BaseException], str] = field(default=str)
 
@@ -83,4 +93,6 @@ def build_model(spec: str, config: ProjectConfig, project: Path) -> AgentModel:
     module = importlib.import_module(PROVIDER_MODULES[settings.kind])
     agent_model: AgentModel = module.build(model, settings, project)
     agent_model.name = spec
+    if settings.script_format != "auto":
+        agent_model.writes_screenplay = settings.script_format == "fountain"
     return agent_model

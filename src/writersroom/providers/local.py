@@ -11,8 +11,11 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
+import json
 import os
 import threading
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from writersroom.config import ProviderConfig
@@ -124,14 +128,39 @@ def model_path(model: str, project: Path) -> Path:
 
 
 MAX_OWED = 40  # calls a grammar may insist on in one answer
+CALL_TOKENS = (
+    32  # the budget of one tool call: {"name": "lip_sync", "args": {"shot": 3, "line": 2}}
+)
+CACHE_BYTES = 1 << 30  # saved KV states of earlier prompts, reused by any later prompt they begin
 
 
 class ContextOverflow(Exception):
     """The prompt and the answer budget do not fit in the model's context window."""
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """llama.cpp sampler settings for one kind of answer."""
+
+    temperature: float
+    repeat_penalty: float
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    top_p: float = 0.95
+    min_p: float = 0.05
+
+
+# JSON under a grammar: the grammar holds the form, a low temperature the content. A mild
+# repeat penalty (it also counts quotes and commas) stops a small model repeating one item.
+STRUCTURED = Sampling(temperature=0.4, repeat_penalty=1.05)
+# Screenplay prose: warmer, and penalties against the word-for-word loops small models fall into.
+PROSE = Sampling(temperature=0.75, repeat_penalty=1.12, presence_penalty=0.2, frequency_penalty=0.2)
+
 _LOADED: dict[tuple[str, int, int], Any] = {}
+_FORMATTERS: dict[int, Any] = {}
 _LOCK = threading.Lock()
+LOAD_SECONDS: dict[str, float] = {}  # model file -> seconds its (first) load took
+_err = Console(stderr=True)
 
 
 @atexit.register
@@ -144,9 +173,10 @@ def _close_all() -> None:
 
 def load_llama(path: Path, context_tokens: int, threads: int | None = None) -> Any:
     """One llama.cpp instance per file, context size and thread count, shared by every agent
-    using it."""
+    using it, with a RAM cache of KV states so that a prompt sharing a prefix with any earlier
+    one (the same system prompt and bible) skips that prefix."""
     try:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, LlamaRAMCache
     except ImportError:
         raise ConfigError(
             "the local provider needs llama-cpp-python: pip install 'writersroom[local]'"
@@ -154,15 +184,46 @@ def load_llama(path: Path, context_tokens: int, threads: int | None = None) -> A
     threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
     key = (str(path), context_tokens, threads)
     if key not in _LOADED:
-        _LOADED[key] = Llama(
-            model_path=str(path),
-            n_ctx=context_tokens,
-            n_threads=threads,
-            n_threads_batch=threads,
-            verbose=False,
-            seed=7,
+        started = time.perf_counter()
+        with _err.status(f"loading {path.name} ({path.stat().st_size / 2**20:,.0f} MB)…"):
+            llama = Llama(
+                model_path=str(path),
+                n_ctx=context_tokens,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+                seed=7,
+            )
+        llama.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
+        _LOADED[key] = llama
+        LOAD_SECONDS[str(path)] = LOAD_SECONDS.get(str(path), 0) + time.perf_counter() - started
+        _err.print(
+            f"  loaded {path.name} in {time.perf_counter() - started:.1f} s ({threads} threads)",
+            highlight=False,
         )
     return _LOADED[key]
+
+
+def chat_prompt(llama: Any, chat: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
+    """The model's own chat template applied to `chat`, ready for the answer: its tokens and
+    the template's stop strings."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    if id(llama) not in _FORMATTERS:
+        eos, bos = llama.token_eos(), llama.token_bos()
+        text = llama._model.token_get_text
+        _FORMATTERS[id(llama)] = Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=text(eos) if eos != -1 else "",
+            bos_token=text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+    formatted = _FORMATTERS[id(llama)](messages=chat)
+    tokens = llama.tokenize(
+        formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+    )
+    stops = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop or ""]
+    return tokens, [s for s in stops if s]
 
 
 class ChatLlamaCpp(BaseChatModel):
@@ -170,8 +231,6 @@ class ChatLlamaCpp(BaseChatModel):
     context_tokens: int = 8192
     threads: int | None = None
     max_tokens: int = 2048
-    temperature: float = 0.6
-    repeat_penalty: float = 1.1  # small models otherwise repeat a line until max_tokens
 
     @property
     def _llm_type(self) -> str:
@@ -186,41 +245,67 @@ class ChatLlamaCpp(BaseChatModel):
         tools: list[dict[str, Any]] | None = None,
         max_calls: int | None = None,
         min_calls: int = 1,
+        prose: bool = False,
+        max_tokens: int | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        """One answer, streamed token by token to the callbacks (live progress).
+
+        A last AIMessage without tool calls is the start of the answer: the model continues
+        it (and the returned content does not repeat it). `prose` samples for free text.
+        """
+        prefill = ""
+        if messages and isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls:
+            prefill, messages = str(messages[-1].content), messages[:-1]
         chat = tool_calling.chat_messages(messages, tools)
         if tools:
             json_schema = tool_calling.calls_schema(tools, max_calls, min_calls)
-        response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
+        sampling = PROSE if prose else STRUCTURED
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
-            try:
-                out = llama.create_chat_completion(
-                    messages=chat,
-                    response_format=response_format,
-                    max_tokens=self.max_tokens,
-                    temperature=self.temperature,
-                    repeat_penalty=self.repeat_penalty,
-                    stop=stop,
-                )
-            except ValueError as exc:  # llama.cpp's "Requested tokens (N) exceed context window"
-                if "context window" not in str(exc):
-                    raise
+            tokens, template_stops = chat_prompt(llama, chat)
+            if prefill:
+                tokens += llama.tokenize(prefill.encode("utf-8"), add_bos=False, special=False)
+            budget = max_tokens or self.max_tokens
+            if len(tokens) + budget > self.context_tokens:
                 raise ContextOverflow(
-                    f"{exc}; raise [providers.local] context_tokens or shorten the prompt"
-                ) from None
-        usage = out["usage"]
+                    f"the prompt ({len(tokens):,} tokens) and the answer ({budget:,}) exceed the "
+                    f"{self.context_tokens:,}-token context; raise [providers.local] "
+                    "context_tokens or shorten the prompt"
+                )
+            grammar = _grammar(json_schema) if json_schema else None
+            pieces, finish = [], "length"
+            for chunk in llama.create_completion(
+                prompt=tokens,
+                max_tokens=budget,
+                stop=template_stops + list(stop or []),
+                grammar=grammar,
+                stream=True,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                repeat_penalty=sampling.repeat_penalty,
+                presence_penalty=sampling.presence_penalty,
+                frequency_penalty=sampling.frequency_penalty,
+            ):
+                choice = chunk["choices"][0]
+                if choice["text"]:
+                    pieces.append(choice["text"])
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(choice["text"])
+                finish = choice["finish_reason"] or finish
+            answered = max(0, llama.n_tokens - len(tokens))
         message = AIMessage(
-            content=out["choices"][0]["message"]["content"] or "",
+            content="".join(pieces),
             usage_metadata={
-                "input_tokens": usage["prompt_tokens"],
-                "output_tokens": usage["completion_tokens"],
-                "total_tokens": usage["total_tokens"],
+                "input_tokens": len(tokens),
+                "output_tokens": answered,
+                "total_tokens": len(tokens) + answered,
             },
-            response_metadata={"finish_reason": out["choices"][0]["finish_reason"]},
+            response_metadata={"finish_reason": finish},
         )
         if tools:
-            message = tool_calling.with_calls(message, f"call-{out['id']}")
+            message = tool_calling.with_calls(message, f"call-{uuid.uuid4().hex[:12]}")
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
@@ -232,6 +317,21 @@ class ChatLlamaCpp(BaseChatModel):
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
 
+def _grammar(schema: dict[str, Any]) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(
+        json.dumps(tool_calling.grammar_schema(schema)), verbose=False
+    )
+
+
+def calls_kwargs(owed: int) -> dict[str, Any]:
+    """An answer of exactly the calls owed (up to MAX_OWED), within a token budget per call:
+    the grammar leaves only the shot and line numbers to write."""
+    calls = max(1, min(owed, MAX_OWED))
+    return {"min_calls": calls, "max_calls": calls, "max_tokens": CALL_TOKENS * calls + 16}
+
+
 def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
     return AgentModel(
         name=f"local:{model}",
@@ -241,6 +341,12 @@ def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
             threads=settings.threads,
             max_tokens=settings.max_tokens,
         ),
-        calls_kwargs=lambda owed: {"min_calls": max(1, min(owed, MAX_OWED))},
+        calls_kwargs=calls_kwargs,
+        text_kwargs=lambda stop, max_tokens: {
+            "prose": True,
+            "stop": stop,
+            "max_tokens": max_tokens,
+        },
+        writes_screenplay=True,
         transport_errors=(ContextOverflow,),
     )

@@ -1,0 +1,202 @@
+"""Deterministic checks that keep garbage out of the room, before any model judges a draft.
+
+A script must not repeat itself (a scene, an action paragraph or a line said again) and needs at
+least two speakers; a bible must keep the people and relations its premise names, and its season
+arc must not be one logline copied with other names. Each problem is a sentence an agent can act
+on; the room sends them back as notes, and `eval score` reports them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from writersroom.schemas import ContinuityIssue, Scene, Script, SeriesBible
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+CJK = re.compile(r"[\u3400-\u9fff]")
+NEAR_COPY = 0.8  # word-bigram overlap above which two texts are the same text reworded
+ROLE_STEM = re.compile(r"(?:'s|s|es)$")
+
+
+def words(text: str) -> list[str]:
+    """Words for comparison: lower case; Chinese text as single characters."""
+    out = []
+    for token in WORD.findall(text.casefold()):
+        out += list(token) if CJK.search(token) else [token]
+    return out
+
+
+def bigrams(text: str) -> set[tuple[str, str]]:
+    tokens = words(text)
+    return set(itertools.pairwise(tokens)) or {(t, "") for t in tokens}
+
+
+def overlap(a: str, b: str) -> float:
+    """How much of the shorter text's word bigrams the other has (0 to 1)."""
+    first, second = bigrams(a), bigrams(b)
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(words(a)) == " ".join(words(b)) or overlap(a, b) >= NEAR_COPY
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A fault of a script, where it is and what to do about it."""
+
+    scene: int
+    line: int | None
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def as_issue(self) -> ContinuityIssue:
+        """The problem as a rules' error of the continuity report: it blocks approval."""
+        return ContinuityIssue(
+            kind="other",
+            severity="error",
+            scene=self.scene,
+            line=self.line,
+            description=self.text[:600],
+            found_by="rules",
+        )
+
+
+def scene_problems(scene: Scene, earlier: list[Scene]) -> list[Problem]:
+    """What `scene` repeats of itself or of the scenes before it."""
+    problems = [
+        Problem(
+            scene.number,
+            None,
+            f"scene {scene.number}'s action repeats scene {before.number}'s; show something "
+            "new happening",
+        )
+        for before in earlier
+        if _same(scene.action, before.action)
+    ]
+    said = {" ".join(words(line.text)): s.number for s in earlier for line in s.lines}
+    seen: set[str] = set()
+    for index, line in enumerate(scene.lines, 1):
+        key = " ".join(words(line.text))
+        if key in seen:
+            problems.append(
+                Problem(scene.number, index, f"line {index} of scene {scene.number} is said twice")
+            )
+        elif key in said:
+            problems.append(
+                Problem(
+                    scene.number,
+                    index,
+                    f'line {index} of scene {scene.number} ("{line.text[:60]}") repeats a line '
+                    f"of scene {said[key]}; every line must be new",
+                )
+            )
+        seen.add(key)
+    return problems
+
+
+def script_problems(script: Script) -> list[Problem]:
+    """Repeated scenes, actions and lines, and fewer than two speakers."""
+    problems = []
+    for index, scene in enumerate(script.scenes):
+        problems += scene_problems(scene, script.scenes[:index])
+    speakers = script.speakers()
+    if len(speakers) < 2:
+        who = next(iter(speakers), "nobody")
+        problems.append(
+            Problem(
+                script.scenes[0].number,
+                None,
+                f"only {who} speaks in the episode; at least two characters must talk to each "
+                "other",
+            )
+        )
+    return problems
+
+
+@cache
+def roles() -> dict[str, str]:
+    """Role and relation words (a nurse, a father, 护士, 父亲) -> the family they belong to."""
+    text = files("writersroom").joinpath("roles.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text)
+    return {word.casefold(): family for family, listed in table.items() for word in listed}
+
+
+def premise_roles(text: str) -> set[str]:
+    """The role families that `text` names, e.g. {"nurse", "father", "billionaire"}."""
+    found = set()
+    lowered = text.casefold()
+    for token in WORD.findall(lowered):
+        for form in (token, ROLE_STEM.sub("", token)):
+            if form in roles():
+                found.add(roles()[form])
+    for word, family in roles().items():  # Chinese has no spaces: look for the word itself
+        if CJK.search(word) and word in lowered:
+            found.add(family)
+    return found
+
+
+def lost_roles(bible: SeriesBible, premise: str) -> list[str]:
+    """The premise's roles that no character, nor the logline or world, of the bible keeps."""
+    described = " ".join(
+        [bible.logline, bible.world]
+        + [f"{c.role} {c.arc} {c.look} {' '.join(c.secrets)}" for c in bible.characters]
+    )
+    return sorted(premise_roles(premise) - premise_roles(described))
+
+
+def copied_loglines(bible: SeriesBible) -> list[tuple[int, int]]:
+    """(later, earlier) episode numbers of season loglines that copy an earlier one, names
+    aside."""
+    names = [part for c in bible.characters for part in words(c.name)]
+    copies = []
+    for index, later in enumerate(bible.season_arc):
+        for earlier in bible.season_arc[:index]:
+            if _same(_unnamed(earlier.logline, names), _unnamed(later.logline, names)):
+                copies.append((later.number, earlier.number))
+                break
+    return copies
+
+
+def bible_problems(bible: SeriesBible, premise: str) -> list[str]:
+    """The premise's roles lost by the bible or its logline, and loglines copied."""
+    problems = []
+    wanted = premise_roles(premise)
+    lost = lost_roles(bible, premise)
+    if lost:
+        problems.append(
+            f"the premise's {', '.join(lost)} must be characters of the bible "
+            "(in their role or arc), as the premise says"
+        )
+    missing = sorted(wanted - premise_roles(bible.logline))
+    if wanted and len(missing) > len(wanted) // 2:
+        problems.append(
+            f"the logline drops the premise's {', '.join(missing)}: keep the premise's people "
+            "and what is between them"
+        )
+    problems += [
+        f"the logline of episode {later} copies episode {earlier}'s; each episode needs its own "
+        "event"
+        for later, earlier in copied_loglines(bible)
+    ]
+    return problems
+
+
+def _unnamed(text: str, names: list[str]) -> str:
+    return " ".join(w for w in words(text) if w not in names)
+
+
+def distinct_2(script: Script) -> float:
+    """Distinct word bigrams over all word bigrams of the dialogue (1.0: nothing repeated)."""
+    tokens = [words(line.text) for scene in script.scenes for line in scene.lines]
+    pairs = [pair for t in tokens for pair in itertools.pairwise(t)]
+    return round(len(set(pairs)) / len(pairs), 3) if pairs else 0.0

@@ -1,0 +1,163 @@
+"""Screenplay text as a small model writes it, read into the room's `Scene`.
+
+Lenient in what it reads: a chatty preamble, markdown, Fountain cues (`NAME` on its own line,
+then the speech), `NAME: words`, `NAME (beat): words`, `NAME: (beat) words`, full-width colons
+and Chinese scene headings. Strict in what it keeps: only the cast speaks (a first or last name
+is read as its character), a line said twice is kept once, and a scene needs a heading, an action
+and at least one line. Problems are ValueErrors worded for the model that wrote the scene.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from writersroom.schemas import Beat, EpisodeOutline, Line, Scene
+
+HEADING = re.compile(
+    r"^(?:INT\./EXT\.?|INT/EXT|I/E|INT\.?|EXT\.?|EST\.?|内景|外景|内/外景)[\s.:：]", re.IGNORECASE
+)
+SPEECH = re.compile(
+    r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<before>[^()]{0,80})\))?\s*[:：]\s*"
+    r"(?:\((?P<after>[^()]{0,80})\))?\s*(?P<text>.+)$"
+)
+CUE = re.compile(r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<ext>[^()]{0,80})\))?$")
+PAREN = re.compile(r"^\(([^()]{1,80})\)$")
+INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
+MARKUP = re.compile(r"[*_#>`]+")
+SPACE = re.compile(r"\s+")
+MAX_ACTION = 600
+MAX_LINE = 600
+SCENES_MIN, SCENES_MAX = 2, 4
+
+
+def _plain(line: str) -> str:
+    return SPACE.sub(" ", MARKUP.sub("", line)).strip().strip('"“”')
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at the last sentence end that fits."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "), cut.rfind("。"))
+    return cut[: end + 1] if end > limit // 3 else cut.rstrip()
+
+
+@dataclass
+class CastNames:
+    """Resolves the names a model writes to the bible's characters."""
+
+    names: list[str]
+
+    def resolve(self, written: str) -> str | None:
+        key = _plain(written).casefold()
+        if not key:
+            return None
+        for name in self.names:
+            if name.casefold() == key:
+                return name
+        partial = [
+            name
+            for name in self.names
+            if key in name.casefold().split() or (len(key) >= 2 and name.startswith(written))
+        ]
+        return partial[0] if len(partial) == 1 else None
+
+
+def read_scene(text: str, number: int, cast: list[str]) -> Scene:
+    """The first scene in `text`, numbered `number`.
+
+    Raises:
+        ValueError: no heading, no action, or nobody of the cast speaks.
+    """
+    names = CastNames(cast)
+    rows = [_plain(row) for row in text.splitlines()]
+    start = next((i for i, row in enumerate(rows) if HEADING.match(row)), None)
+    if start is None:
+        raise ValueError("the scene has no heading: begin with INT. or EXT. PLACE - DAY/NIGHT")
+    heading = rows[start].upper() if rows[start].isascii() else rows[start]
+    action: list[str] = []
+    lines: list[Line] = []
+    strangers: list[str] = []
+    cue: str | None = None
+    pending = ""
+    for row in rows[start + 1 :]:
+        if HEADING.match(row):
+            break  # the next scene: one scene per answer
+        if not row:
+            cue = None
+            continue
+        if cue is not None:
+            paren = PAREN.match(row)
+            if paren:
+                pending = paren.group(1)
+                continue
+            _add(lines, cue, row, pending)
+            pending = ""
+            continue
+        speech = SPEECH.match(row)
+        if speech and not _is_sentence(speech.group("name")):
+            speaker = names.resolve(speech.group("name"))
+            if speaker is None:
+                strangers.append(speech.group("name"))
+                continue
+            paren = speech.group("before") or speech.group("after") or ""
+            _add(lines, speaker, speech.group("text"), paren)
+            continue
+        bare = CUE.match(row)
+        if bare and row.isupper() and names.resolve(bare.group("name")):
+            cue = names.resolve(bare.group("name"))
+            pending = bare.group("ext") or ""
+            continue
+        if not PAREN.match(row):
+            action.append(row)
+    if not lines:
+        who = f" ({', '.join(sorted(set(strangers)))} are not in the cast)" if strangers else ""
+        raise ValueError(
+            f"nobody of the cast speaks in scene {number}{who}: write dialogue as NAME: words, "
+            f"with these names: {', '.join(cast)}"
+        )
+    if not action:
+        raise ValueError(f"scene {number} has no action: after the heading, say what we see")
+    return Scene(
+        number=number,
+        heading=_clip(heading, MAX_ACTION),
+        action=_clip(" ".join(action), MAX_ACTION),
+        lines=lines[:10],
+    )
+
+
+def _is_sentence(name: str) -> bool:
+    """`Later that night: ...` is action, not a speaker called "Later that night"."""
+    return len(name.split()) > 4
+
+
+def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
+    """Keep a speech once, without the stage directions written inside it (a voice would
+    read them aloud)."""
+    words = _clip(SPACE.sub(" ", INLINE_PAREN.sub(" ", _plain(text))).strip(), MAX_LINE)
+    if not words or any(line.text.casefold() == words.casefold() for line in lines):
+        return
+    lines.append(Line(speaker=speaker, text=words, parenthetical=paren.strip()[:80]))
+
+
+def scene_beats(outline: EpisodeOutline) -> list[list[Beat]]:
+    """The outline's beats shared out over 2 to 4 scenes, in order (about two beats a scene)."""
+    count = min(SCENES_MAX, max(SCENES_MIN, (len(outline.beats) + 1) // 2))
+    per, extra = divmod(len(outline.beats), count)
+    scenes, start = [], 0
+    for index in range(count):
+        size = per + (1 if index < extra else 0)
+        scenes.append(outline.beats[start : start + size])
+        start += size
+    return scenes
+
+
+def to_text(scene: Scene) -> str:
+    """A scene as it is shown to the screenwriter again: heading, action, NAME: lines."""
+    spoken = [
+        f"{line.speaker}: {f'({line.parenthetical}) ' if line.parenthetical else ''}{line.text}"
+        for line in scene.lines
+    ]
+    return "\n".join([scene.heading, scene.action, *spoken])

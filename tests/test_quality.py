@@ -1,0 +1,125 @@
+"""The deterministic checks that keep repeated, one-voiced or premise-less drafts out."""
+
+from __future__ import annotations
+
+from writersroom import quality
+from writersroom.schemas import Character, EpisodeLogline, Line, Scene, Script, SeriesBible
+
+
+def scene(number: int, action: str, *lines: tuple[str, str]) -> Scene:
+    return Scene(
+        number=number,
+        heading=f"INT. PLACE {number} - NIGHT",
+        action=action,
+        lines=[Line(speaker=s, text=t) for s, t in lines],
+    )
+
+
+GOOD = Script(
+    episode=1,
+    title="The File",
+    scenes=[
+        scene(1, "A flatline in the ICU; Mei shocks the patient back.", ("Mei", "Stay with me!")),
+        scene(
+            2,
+            "Mei finds a police file in his jacket.",
+            ("Mei", "Why do you have my father's file?"),
+            ("Victor", "Because I wrote it."),
+        ),
+    ],
+)
+
+
+def test_a_clean_script_has_no_problems() -> None:
+    assert quality.script_problems(GOOD) == []
+    assert quality.distinct_2(GOOD) == 1.0
+
+
+def test_repeated_scene_action_and_lines_are_found_with_their_place() -> None:
+    copy = GOOD.model_copy(deep=True)
+    again = copy.scenes[1].model_copy(update={"number": 3})
+    copy.scenes.append(again)
+    copy.scenes[0].lines.append(Line(speaker="Mei", text="Stay  with me"))
+    problems = quality.script_problems(copy)
+    texts = [str(p) for p in problems]
+    assert any("scene 3's action repeats scene 2's" in t for t in texts)
+    assert any("line 2 of scene 1 is said twice" in t for t in texts)
+    assert sum("repeats a line of scene 2" in t for t in texts) == 2
+    issue = problems[0].as_issue()
+    assert (issue.severity, issue.found_by, issue.scene) == ("error", "rules", problems[0].scene)
+    assert quality.distinct_2(copy) < 1.0
+
+
+def test_one_speaker_is_not_a_drama() -> None:
+    lonely = Script(episode=1, title="Alone", scenes=[scene(1, "Rain.", ("Mei", "Hello?"))])
+    assert ["only Mei speaks" in str(p) for p in quality.script_problems(lonely)] == [True]
+
+
+def bible(logline: str, roles: list[str], arc: list[str]) -> SeriesBible:
+    return SeriesBible(
+        title="Night Shift",
+        logline=logline,
+        genre="revenge drama",
+        tone="tense",
+        world="A private hospital in a rich city.",
+        characters=[
+            Character(
+                name=name,
+                role=role,
+                age=30,
+                look="a plain uniform",
+                voice="low",
+                arc="learns the truth",
+            )
+            for name, role in zip(["Lin Mei", "Victor Hale", "Lin Guo"], roles, strict=False)
+        ],
+        season_arc=[EpisodeLogline(number=i, logline=text) for i, text in enumerate(arc, 1)],
+    )
+
+
+PREMISE = (
+    "A night-shift nurse learns the billionaire patient she saved is the man who framed her "
+    "father for murder."
+)
+
+
+def test_the_premise_roles_must_survive_into_the_bible_and_logline() -> None:
+    kept = bible(
+        "A nurse saves a billionaire, then learns he framed her father.",
+        ["night nurse", "billionaire patient", "her father, in prison"],
+        ["She saves him.", "She finds the file."],
+    )
+    assert quality.bible_problems(kept, PREMISE) == []
+    lost = bible(
+        "A woman meets a rich man.",
+        ["heroine", "tycoon", "friend"],
+        ["She saves him.", "She finds the file."],
+    )
+    problems = quality.bible_problems(lost, PREMISE)
+    assert any("father, nurse, patient" in p for p in problems)
+    assert any("logline drops" in p for p in problems)
+
+
+def test_chinese_premise_roles() -> None:
+    assert quality.premise_roles("夜班护士发现她救下的亿万富翁病人陷害了她的父亲") == {
+        "nurse",
+        "billionaire",
+        "patient",
+        "father",
+    }
+
+
+def test_copied_loglines_with_other_names_are_found() -> None:
+    copied = bible(
+        "A nurse saves a billionaire patient who framed her father.",
+        ["nurse", "billionaire patient", "father"],
+        [
+            "Lin Mei discovers the truth about the hospital and must decide whom to trust.",
+            "Victor Hale discovers the truth about the hospital and must decide whom to trust.",
+            "Lin Guo is arrested at dawn.",
+        ],
+    )
+    problems = quality.bible_problems(copied, PREMISE)
+    assert problems == [
+        "the logline of episode 2 copies episode 1's; each episode needs its own event"
+    ]

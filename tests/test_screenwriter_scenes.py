@@ -1,0 +1,58 @@
+"""The screenwriter writing screenplay text scene by scene (the embedded model's way)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import answers, make_project, rows, wr
+
+from writersroom.providers.scripted import read_calls
+
+SCENE_1 = (
+    "Here is the scene.\n\nINT. LIN TOWER BOARDROOM - DAY\n\n"
+    "Mei freezes; a tray of cups shatters at her feet.\n\n"
+    "LIN YUE: (smiling) You dropped something, cleaner.\n"
+    "MEI: Sorry, Miss Lin.\n"
+)
+SCENE_2_REPEATING = (
+    "INT. ARCHIVE - NIGHT\n\nMei pulls a yellowed file.\n\n"
+    "LIN MEI: Sorry, Miss Lin.\nCHEN HAO: That file is not yours to read.\n"
+)
+SCENE_2 = (
+    "INT. ARCHIVE - NIGHT\n\nMei pulls a yellowed file. Chen Hao steps out of the dark.\n\n"
+    "CHEN HAO\nThat file is not yours to read.\n\nLIN MEI\n(quiet)\nIt has my name on it.\n"
+)
+
+
+def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path) -> None:
+    replies = answers() | {"write_scene": [SCENE_1, SCENE_2_REPEATING, SCENE_2]}
+    project = make_project(
+        tmp_path / "p",
+        replies,
+        extra_toml='screenwriter = "prose:answers.json"\n\n'
+        '[providers.prose]\nkind = "scripted"\nscript_format = "fountain"\n',
+    )
+    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    scenes = json.loads(script[0])["scenes"]
+    assert [s["heading"] for s in scenes] == [
+        "INT. LIN TOWER BOARDROOM - DAY",
+        "INT. ARCHIVE - NIGHT",
+    ]
+    assert [(line["speaker"], line["text"]) for line in scenes[1]["lines"]] == [
+        ("Chen Hao", "That file is not yours to read."),
+        ("Lin Mei", "It has my name on it."),
+    ]
+    assert scenes[0]["lines"][0]["parenthetical"] == "smiling"
+    usage = rows(project, "select task, problem from usage where agent = 'screenwriter'")
+    assert [task for task, _ in usage] == ["write_scene"] * 3
+    assert "repeats a line of scene 1" in usage[1][1]
+    assert usage[0][1] == usage[2][1] == ""
+    calls = [c for c in read_calls(project) if c["task"] == "write_scene"]
+    # scene 2 is written after scene 1, which its prompt shows; the re-ask says what was wrong
+    assert "Sorry, Miss Lin." in calls[1]["messages"][1]["content"]
+    assert "Now write scene 2 of 2 only" in calls[1]["messages"][1]["content"]
+    assert "repeats a line of scene 1" in calls[2]["messages"][-1]["content"]
+    assert "Model time per agent" in result.stderr
