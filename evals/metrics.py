@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from writersroom import quality
 from writersroom.answers import summarize
 from writersroom.evals.controls import introductions_out_of_order
 from writersroom.evals.cut import voice_seconds
@@ -243,6 +244,25 @@ def lines_and_repetition(episode: Episode) -> dict[str, Any]:
     }
 
 
+def craft(episode: Episode) -> dict[str, Any]:
+    """The room's own deterministic gates: repeats, speakers, the premise's roles lost and
+    loglines copied (None where the draft is missing or invalid)."""
+    result: dict[str, Any] = dict.fromkeys(
+        ("repeats", "speakers", "premise_roles_lost", "copied_loglines")
+    )
+    try:
+        script = Script.model_validate(episode.script)
+        result["repeats"] = len(quality.script_problems(script)) - (len(script.speakers()) < 2)
+        result["speakers"] = len(script.speakers())
+        if episode.bible and episode.premise:
+            bible = SeriesBible.model_validate(episode.bible)
+            result["premise_roles_lost"] = len(quality.lost_roles(bible, episode.premise))
+            result["copied_loglines"] = len(quality.copied_loglines(bible))
+    except ValidationError:
+        return result  # `validity` reports the invalid draft
+    return result
+
+
 def validity(episode: Episode) -> dict[str, Any]:
     """Each draft against its schema and the room's cross-checks; the share of the drafting
     tasks' model answers the room accepted (each is a usage row; each accepted one a draft)."""
@@ -336,7 +356,7 @@ def usage(episode: Episode, settings: EvalSettings) -> dict[str, Any]:
 def measure(episode: Episode, settings: EvalSettings | None = None) -> dict[str, Any]:
     """Every deterministic metric of an episode, as one flat-ish dict."""
     result: dict[str, Any] = {}
-    for part in (hook, runtime, cliffhanger, speech_rate, lines_and_repetition, validity):
+    for part in (hook, runtime, cliffhanger, speech_rate, lines_and_repetition, craft, validity):
         result |= part(episode)
     result |= continuity(episode) | revisions(episode)
     result["usage"] = usage(episode, settings or EvalSettings())
