@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import wave
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
@@ -255,3 +256,107 @@ def test_an_episode_cut_before_timelines_were_kept_is_cut_again_from_the_cache(
     export(project, "--timeline", "otio")
     timeline = otio.adapters.read_from_file(str(project / "exports/episode-01.otio"))
     check_otio_timeline(timeline, project)
+
+
+def test_the_review_room_offers_the_downloads(series: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from writersroom.web.app import create_app
+
+    with TestClient(create_app(series), base_url="http://127.0.0.1") as client:
+        page = client.get("/episodes/1").text
+        for kind in ("pdf", "fdx", "fountain", "capcut", "fcpxml", "otio", "edl"):
+            assert f'href="/episodes/1/download/{kind}"' in page
+        pdf = client.get("/episodes/1/download/pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert "episode-01.pdf" in pdf.headers["content-disposition"]
+        fountain_text = client.get("/episodes/1/download/fountain").text
+        assert "LIN YUE\n(smiling)\nYou dropped something, cleaner." in fountain_text
+        for kind, member in (
+            ("capcut", "Twice Born - Episode 01/draft_content.json"),
+            ("fcpxml", "episode-01.xml"),
+        ):
+            packed = client.get(f"/episodes/1/download/{kind}")
+            assert packed.status_code == 200, packed.text
+            archive = tmp_path / f"{kind}.zip"
+            archive.write_bytes(packed.content)
+            with zipfile.ZipFile(archive) as opened:
+                assert member in opened.namelist()
+                assert "episode-01.srt" in opened.namelist() or kind == "capcut"
+        assert client.get("/episodes/1/download/mp3").status_code == 404
+
+    fresh = make_project(tmp_path / "fresh")
+    assert wr("new", PREMISE, "--dir", str(fresh)).returncode == 0
+    with TestClient(create_app(fresh), base_url="http://127.0.0.1") as client:
+        assert "/download/" not in client.get("/episodes/1").text
+        refused = client.get("/episodes/1/download/otio")
+        assert refused.status_code == 409 and "has not been cut yet" in refused.text
+
+
+def test_a_chinese_script_is_set_in_the_cjk_font_with_its_cues(tmp_path: Path) -> None:
+    from writersroom.handoff import pages
+    from writersroom.schemas import Script
+
+    script = Script.model_validate(
+        {
+            "episode": 1,
+            "title": "替身新娘",
+            "scenes": [
+                {
+                    "number": 1,
+                    "heading": "INT. 林氏大厦 会议室 - DAY",
+                    "action": "林梅端着托盘走进会议室，杯子摔碎在她脚下。",
+                    "lines": [
+                        {
+                            "speaker": "林月",
+                            "text": "你掉东西了，清洁工。",
+                            "parenthetical": "冷笑",
+                        },
+                        {"speaker": "林梅", "text": "对不起，林小姐。", "parenthetical": ""},
+                    ],
+                }
+            ],
+        }
+    )
+    cast = [("林梅", 26), ("林月", 26)]
+    pdf = pages.write_pdf("双生", script, cast, tmp_path / "zh.pdf")
+    assert pdf_info(pdf)["Pages"] == "2"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "WenQuanYiMicroHeiMono" in fonts
+    page = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    action = next(x for x in page if "林梅端着托盘" in x)
+    cue = next(x for x in page if x.strip() == "林月")
+    assert len(cue) - len(cue.lstrip()) > len(action) - len(action.lstrip())  # a cue, indented
+    fdx = pages.write_fdx("双生", script, cast, tmp_path / "zh.fdx")
+    kinds = [
+        (p.get("Type"), "".join(t.text or "" for t in p)) for p in ET.parse(fdx).iter("Paragraph")
+    ]
+    assert ("Character", "林月") in kinds and ("Dialogue", "对不起，林小姐。") in kinds
+
+
+def test_a_picture_shorter_than_its_shot_is_held_on_its_last_frame(
+    series: Path, tmp_path: Path
+) -> None:
+    project = Path(shutil.copytree(series, tmp_path / "copy"))
+    kept = project / "render/episode-01/cut.json"
+    cut = json.loads(kept.read_text(encoding="utf-8"))
+    cut["shots"][0]["duration_seconds"] += 1.0  # as the cut pads a picture that ends early
+    kept.write_text(json.dumps(cut), encoding="utf-8")
+    for kind in ("otio", "fcpxml", "edl", "capcut"):
+        export(project, "--timeline", kind, "--out", str(tmp_path / kind))
+    timeline = otio.adapters.read_from_file(str(tmp_path / "otio/episode-01.otio"))
+    pictures = list(timeline.tracks[0].find_clips())
+    assert [c.name for c in pictures[:3]] == ["Title card", "Shot 1", "Shot 1 (held)"]
+    held = pictures[2]
+    assert seconds(pictures[1]) == pytest.approx(4.0, abs=FRAME)
+    assert seconds(held) == pytest.approx(1.0, abs=FRAME)
+    assert [e.effect_name for e in held.effects] == ["FreezeFrame"]
+    assert "FREEZE FRAME" in (tmp_path / "edl/episode-01.edl").read_text()
+    script = draft.DraftFolder(str(tmp_path / "capcut")).load_template("Twice Born - Episode 01")
+    (video,) = script.list_imported_tracks(draft.TrackType.video)
+    lengths = [s.target_timerange.duration / 1e6 for s in video.segments]
+    assert lengths[:3] == pytest.approx([1.5, 4.0, 1.0], abs=FRAME)

@@ -12,13 +12,56 @@ import io
 from datetime import date
 from pathlib import Path
 
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from screenplain.export.fdx import to_fdx
-from screenplain.export.pdf import to_pdf
+from screenplain.export.pdf import FontSettings, Settings, to_pdf
 from screenplain.parsers import fountain as screenplain_fountain
 from screenplain.types import Screenplay
 
 from writersroom import fountain
 from writersroom.schemas import Script
+from writersroom.speech import CJK
+
+CJK_FAMILY = "WenQuanYi Micro Hei Mono"
+MONO_INDEX = 1  # the collection's monospaced face
+
+
+class CjkFont(FontSettings):
+    """The bundled CJK + Latin font's monospaced face, for scripts with Chinese or Japanese:
+    Courier Prime has no CJK glyphs. One face serves for bold and italic too."""
+
+    def __init__(self) -> None:
+        from writersroom.tools.storyboard import font_file
+
+        super().__init__(CJK_FAMILY)
+        self.file_normal = str(font_file())
+
+    def register(self) -> None:
+        if CJK_FAMILY not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(CJK_FAMILY, self.file_normal, subfontIndex=MONO_INDEX))
+        face = CJK_FAMILY
+        pdfmetrics.registerFontFamily(face, normal=face, bold=face, italic=face, boldItalic=face)
+
+
+def settings_for(script: Script) -> Settings | None:
+    """screenplain's settings: its default (Courier Prime 12) unless the script has CJK text,
+    which is set in the CJK font and wrapped between characters."""
+    text = " ".join(
+        [script.title]
+        + [scene.action + scene.heading for scene in script.scenes]
+        + [line.text + line.speaker for scene in script.scenes for line in scene.lines]
+    )
+    if not CJK.search(text):
+        return None
+    font = CjkFont()
+    font.register()
+    settings = Settings(font_settings=font)
+    for style in vars(settings).values():
+        if isinstance(style, ParagraphStyle):
+            style.wordWrap = "CJK"
+    return settings
 
 
 def _quoted(text: str) -> str:
@@ -29,6 +72,10 @@ def _quoted(text: str) -> str:
 def pages_text(series: str, script: Script, cast: list[tuple[str, int | None]]) -> str:
     """The script's Fountain text with a title page for print: series, episode, date."""
     body = fountain.to_fountain(script, cast).split("\n\n", 1)[1]
+    for speaker in script.speakers():  # screenplain knows a cue by its capitals: force others
+        cue = speaker.upper()
+        if not any("A" <= c <= "Z" for c in cue):
+            body = body.replace(f"\n\n{cue}\n", f"\n\n@{cue}\n")
     title_page = [
         "Title:",
         f"    **{_quoted(series).upper()}**",
@@ -49,7 +96,7 @@ def screenplay(series: str, script: Script, cast: list[tuple[str, int | None]]) 
 def write_pdf(series: str, script: Script, cast: list[tuple[str, int | None]], out: Path) -> Path:
     """Screenplay pages of the script as a PDF at `out`."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    to_pdf(screenplay(series, script, cast), str(out))
+    to_pdf(screenplay(series, script, cast), str(out), settings=settings_for(script))
     return out
 
 

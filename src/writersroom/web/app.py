@@ -27,6 +27,7 @@ from starlette.templating import Jinja2Templates
 from writersroom.answers import summarize
 from writersroom.errors import Busy, Conflict, InputError
 from writersroom.graph import BIBLE_EPISODE
+from writersroom.handoff import downloads
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
 from writersroom.project import Project
 from writersroom.schemas import Decision
@@ -240,6 +241,18 @@ def create_app(
         if target is None:
             raise HTTPException(404, "no such file in the project's render folder")
         return FileResponse(target)
+
+    @app.get("/episodes/{number}/download/{kind}")
+    def download(request: Request, number: Episode, kind: str) -> Response:
+        """The episode's script or cut in another tool's format, made on request."""
+        if kind not in downloads.KINDS:
+            raise HTTPException(404, f"no download called {kind}")
+        try:
+            with opened() as project:
+                target = downloads.make(path, project.memory, number, kind)
+        except InputError as exc:
+            return message(request, 409, "Not ready", str(exc), f"/episodes/{number}")
+        return FileResponse(target, filename=target.name)
 
     @app.get("/episodes/{number}/subtitles.vtt")
     def subtitles(number: Episode) -> Response:
