@@ -1,9 +1,11 @@
 """Calibrating the judge against human labels nobody here wrote.
 
 HANNA: the judge scores the 96 human-written stories on HANNA's six criteria; Kendall's tau-b
-against the mean of the three human raters, per criterion, with a bootstrap 95% CI.
+against the mean of the three human raters, per criterion, with a bootstrap 95% CI; beside it
+the human ceiling: each rater against the mean of the other two, averaged over the raters.
 StorySumm: the judge finds unfaithful summary sentences; a summary with any is predicted
 unfaithful; balanced accuracy against the human summary-level labels.
+TTCW: the judge applies 14 binary expert tests to 36 stories (see `ttcw`).
 
 The data folder is a setting (`--data` or WRITERSROOM_EVALDATA); see its README.txt.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from writersroom.errors import InputError
-from writersroom.evals import stats
+from writersroom.evals import stats, ttcw
 from writersroom.evals.cache import Progress, ResultCache, map_cached
 from writersroom.evals.judge import Judge, fingerprint, load_rubric
 
@@ -47,6 +49,7 @@ class Story:
     text: str
     human: dict[str, float]  # criterion key -> mean of the three raters
     chatgpt: dict[str, float]  # criterion key -> ChatGPT (Eval-Prompt 1), as published
+    raters: dict[str, tuple[float, ...]]  # criterion key -> each rater's score
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ def load_hanna(data: Path) -> list[Story]:
                 human={key: float(row[f"human_mean_{col}"]) for col, (key, _, _) in HANNA.items()},
                 chatgpt={
                     key: float(row[f"chatgpt_p1_{col}"]) for col, (key, _, _) in HANNA.items()
+                },
+                raters={
+                    key: tuple(float(row[f"human_rater{r}_{col}"]) for r in (1, 2, 3))
+                    for col, (key, _, _) in HANNA.items()
                 },
             )
             for row in rows
@@ -108,6 +115,19 @@ def _recomputed(data: Path, file: str, summaries: list[Summary]) -> float | None
     )
 
 
+def human_ceiling(stories: list[Story], key: str) -> float | None:
+    """Kendall's tau-b of each rater against the mean of the other two, averaged: how well
+    people agree with people, the most a judge can be expected to reach."""
+    taus = []
+    for r in range(3):
+        one = [s.raters[key][r] for s in stories]
+        rest = [sum(v for i, v in enumerate(s.raters[key]) if i != r) / 2 for s in stories]
+        tau = stats.kendall_tau_b(one, rest) if len(stories) > 1 else None
+        if tau is not None:
+            taus.append(tau)
+    return round(sum(taus) / len(taus), 3) if taus else None
+
+
 def calibrate_hanna(
     judge: Judge, stories: list[Story], cache: ResultCache, jobs: int, progress: Progress
 ) -> dict[str, Any]:
@@ -130,6 +150,7 @@ def calibrate_hanna(
             "abbr": abbr,
             "tau_b": stats.tau_b_ci(human, judged).as_dict(),
             "mean_score": sum(judged) / len(judged) if judged else None,
+            "human_ceiling": human_ceiling(scored, key),
             "chatgpt_published": published,
             "chatgpt_same_items": stats.kendall_tau_b(human, [s.chatgpt[key] for s in scored])
             if len(scored) > 1
@@ -184,7 +205,8 @@ def calibrate(
     sets: list[str],
     progress: Progress,
 ) -> dict[str, Any]:
-    """Run the chosen calibration sets (`hanna`, `storysumm`); the first `limit` items of each."""
+    """Run the chosen calibration sets (`hanna`, `storysumm`, `ttcw`); the first `limit` items
+    of each."""
     started = time.perf_counter()
     report: dict[str, Any] = {"judge": judge.spec, "data": str(data), "limit": limit}
     if "hanna" in sets:
@@ -193,6 +215,8 @@ def calibrate(
     if "storysumm" in sets:
         summaries = load_storysumm(data)[:limit]
         report["storysumm"] = calibrate_storysumm(judge, summaries, data, cache, jobs, progress)
+    if "ttcw" in sets:
+        report["ttcw"] = ttcw.calibrate_ttcw(judge, data, cache, jobs, limit, progress)
     report["judge_usage"] = judge.totals()
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report

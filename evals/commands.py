@@ -83,15 +83,16 @@ def calibrate(
         int | None, typer.Option("--limit", min=1, help="Only the first N items of each set.")
     ] = None,
     sets: Annotated[
-        list[str] | None, typer.Option("--set", help="hanna and/or storysumm (default both).")
+        list[str] | None,
+        typer.Option("--set", help="hanna, storysumm and/or ttcw (default all three)."),
     ] = None,
 ) -> None:
-    """Score human-labelled stories (HANNA, StorySumm) and report agreement with the humans."""
+    """Score human-labelled stories (HANNA, StorySumm, TTCW); report agreement with the humans."""
     with reported():
-        chosen = sets or ["hanna", "storysumm"]
-        unknown = sorted(set(chosen) - {"hanna", "storysumm"})
+        chosen = sets or ["hanna", "storysumm", "ttcw"]
+        unknown = sorted(set(chosen) - {"hanna", "storysumm", "ttcw"})
         if unknown:
-            raise InputError(f"unknown --set {unknown}: choose hanna or storysumm")
+            raise InputError(f"unknown --set {unknown}: choose hanna, storysumm or ttcw")
         folder = data_folder(data)
         settings = load_eval_config(config)
         spec = scripted_path(judge or settings.judge)

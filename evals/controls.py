@@ -122,7 +122,9 @@ def introductions_out_of_order(script: Script) -> int:
     late = 0
     for name, at in introduced.items():
         if len(name) < 3 or not any(
-            line.get("speaker", "").casefold() == name for s in scenes for line in s["lines"]
+            line.get("speaker", "").casefold() == name
+            for s in scenes
+            for line in s.get("lines", [])
         ):
             continue  # only the cast: capitals also mark sounds and props
         first = next(

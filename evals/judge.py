@@ -1,5 +1,5 @@
 """The judge: a configurable model that scores a text on a rubric, compares two texts with the
-order swapped, and finds the unfaithful sentences of a summary.
+order swapped, applies a binary test to a story, and finds the unfaithful sentences of a summary.
 
 Every call goes through `answers.ask`: the answer is validated against a schema built from the
 rubric, asked again with the problem, and a judge that keeps answering badly fails loudly.
@@ -55,6 +55,11 @@ class Judgement(BaseModel):
 class Preference(BaseModel):
     reason: Reason
     winner: Winner
+
+
+class Verdict(BaseModel):
+    reason: Reason
+    verdict: Literal["yes", "no"]
 
 
 class Faithfulness(BaseModel):
@@ -220,6 +225,10 @@ class Judge:
         return combine_pairwise(
             self.prefer(rubric, a, b, context), self.prefer(rubric, b, a, context)
         )
+
+    def test(self, test: str, story: str) -> dict[str, Any]:
+        """{"verdict": "yes"|"no", "reason": ...}: does `story` pass a binary `test`?"""
+        return self._ask("judge_binary", Verdict, test=test, story=story).model_dump()
 
     def faithfulness(self, story: str, sentences: list[str]) -> dict[str, Any]:
         """{"unfaithful": [sentence numbers, from 1], "explanation": ...} for a summary."""

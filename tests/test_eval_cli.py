@@ -71,7 +71,14 @@ def expected_taus() -> dict[str, float]:
 
 def test_calibrate_with_a_scripted_judge(tmp_path: Path) -> None:
     consistency = [{"unfaithful": f, "explanation": "checked"} for f in FOUND]
-    judge = judge_file(tmp_path, judge_rubric=hanna_replies(), judge_consistency=consistency)
+    # TTCW items in order: 0_Claude test 1, 2, 0_GPT3.5 test 1, 2; the experts' majority: no.
+    verdicts = [{"reason": "read", "verdict": v} for v in ("no", "yes", "no", "no")]
+    judge = judge_file(
+        tmp_path,
+        judge_rubric=hanna_replies(),
+        judge_consistency=consistency,
+        judge_binary=verdicts,
+    )
     done = calibrate(judge, tmp_path / "out")
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "out" / "calibration.json").read_text())
@@ -89,9 +96,17 @@ def test_calibrate_with_a_scripted_judge(tmp_path: Path) -> None:
     assert summ["baselines"]["GPT-4"]["published"] == 56.4
     assert summ["baselines"]["FABLES"]["published"] == 68.1
     assert summ["baselines"]["FABLES"]["same_items"] is not None
+    # HANNA's ceiling: each rater against the mean of the other two.
+    assert all(-1 <= row["human_ceiling"] <= 1 for row in hanna["criteria"].values())
+    ttcw = report["ttcw"]
+    assert ttcw["n"] == 4 and ttcw["accuracy"]["value"] == 75.0 and ttcw["judge_yes"] == 1
+    assert ttcw["baselines"]["GPT-4"] == {"accuracy": 0.0, "kappa": 0.0, "n": 4}
+    # One expert of three dissents on 0_Claude's two tests; the others agree: 6 of 8 agree.
+    assert ttcw["ceiling"]["expert_vs_others_accuracy"] == 75.0 and ttcw["ceiling"]["n"] == 8
     # The tables print the judge's numbers beside the published ones.
     text = " ".join(done.stdout.split())
     assert "HANNA: Kendall tau-b" in text and "StorySumm: balanced accuracy" in text
+    assert "TTCW: agreement with the expert majority" in text and "Human ceiling" in text
     assert f"{hanna['criteria']['coherence']['tau_b']['value']:.2f}" in text
     assert "66.7" in text and "56.4" in text and "68.1" in text
     page = (tmp_path / "out" / "calibration.html").read_text()
@@ -240,7 +255,9 @@ def test_run_the_smoke_suite_then_resume_it(tmp_path: Path) -> None:
     assert [i["error"] for i in results["items"]] == [None, None]
     assert results["summary"]["criteria"]["hook"]["value"] == 3.0
     first = results["items"][0]
-    assert first["metrics"]["runtime_seconds"] == 16.1
+    # Rendered: the runtime is the cut's (title card included), not the plan's 16.1 s.
+    assert first["metrics"]["runtime_seconds"] == first["metrics"]["video_seconds"] == 16.5
+    assert first["metrics"]["timing"] == "rendered"
     assert first["metrics"]["target_runtime_seconds"] == 90
     assert first["judged"]["pacing"] == {"reason": "pacing is 3", "score": 3}
     assert first["wall_seconds"] > 0
@@ -351,7 +368,7 @@ def test_score_project_folders_and_scripts(tmp_path: Path) -> None:
     results = json.loads((out / "results.json").read_text())
     by_id = {i["id"]: i for i in results["items"]}
     assert set(by_id) == {"series-ep1", "roof"}
-    assert by_id["series-ep1"]["metrics"]["runtime_seconds"] == 16.1
+    assert by_id["series-ep1"]["metrics"]["runtime_seconds"] == 16.5  # the cut's
     assert by_id["roof"]["metrics"]["ends_open"] is True
     assert by_id["roof"]["judged"] is None
     missing = wr("eval", "score", str(tmp_path / "nothing.json"), "--no-judge")
