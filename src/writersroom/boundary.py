@@ -44,6 +44,8 @@ def expected_message(exc: BaseException) -> str | None:
         if hint is None:
             return None
         return f"the project's database cannot be used ({text}): {hint}"
+    if isinstance(exc, OverflowError):  # a number past SQLite's 64-bit integers
+        return f"a number given is out of range ({exc}): give a smaller one"
     if isinstance(exc, OSError) and exc.errno is not None:
         where = f"{exc.filename}: " if exc.filename else ""
         what = exc.strerror or errno.errorcode.get(exc.errno, str(exc))

@@ -47,10 +47,7 @@ def opened(path: Path) -> Iterator[Project]:
 
 def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
     """Rewrite dialogue lines of the episode's approved script: a new revision by the person."""
-    row = memory.episode(episode)
-    if row is None or not row.get("script"):
-        raise InputError(f"episode {episode} has no approved script to change")
-    script = json.loads(row["script"])
+    parsed = []
     for change in changes:
         where, sep, text = change.partition("=")
         scene_no, dot, line_no = where.strip().partition(".")
@@ -58,10 +55,16 @@ def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
             raise InputError(
                 f'--line {change!r}: write it as SCENE.LINE="new words", e.g. 2.1="Hi"'
             )
-        scene = next((s for s in script["scenes"] if s["number"] == int(scene_no)), None)
-        if scene is None or not 1 <= int(line_no) <= len(scene["lines"]):
-            raise InputError(f"--line {where.strip()}: the script has no such scene and line")
-        scene["lines"][int(line_no) - 1]["text"] = text.strip()
+        parsed.append((where.strip(), int(scene_no), int(line_no), text.strip()))
+    row = memory.episode(episode)
+    if row is None or not row.get("script"):
+        raise InputError(f"episode {episode} has no approved script to change")
+    script = json.loads(row["script"])
+    for where, scene_no, line_no, text in parsed:
+        scene = next((s for s in script["scenes"] if s["number"] == scene_no), None)
+        if scene is None or not 1 <= line_no <= len(scene["lines"]):
+            raise InputError(f"--line {where}: the script has no such scene and line")
+        scene["lines"][line_no - 1]["text"] = text
     try:
         content = Script.model_validate(script).model_dump(mode="json")
     except ValidationError as exc:

@@ -77,6 +77,13 @@ class TooLarge(Exception):
     """The request body grew past the limit while it was read."""
 
 
+def too_large(exc: BaseException) -> bool:
+    """`exc` is TooLarge, or a group of exceptions (from a task group) that holds one."""
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(TooLarge) is not None
+    return isinstance(exc, TooLarge)
+
+
 class BodyLimit:
     """ASGI middleware: 413 for a body over `limit` bytes, without reading it into memory."""
 
@@ -112,7 +119,9 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, sending)
-        except TooLarge:
+        except Exception as exc:
+            if not too_large(exc):
+                raise
             if not started:
                 await self._refuse(send)
 
@@ -146,9 +155,9 @@ def install(
     ) -> Response:
         try:
             response = refusal(request, token, loopback) or await call_next(request)
-        except TooLarge:
-            raise  # BodyLimit answers it
-        except Exception as exc:
+        except Exception as exc:  # the boundary: a bug is a 500 with a log file
+            if too_large(exc):
+                raise  # BodyLimit answers it
             response = failure(exc, request)
         if token and _same(request.query_params.get("token"), token):
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
