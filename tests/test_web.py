@@ -358,3 +358,33 @@ def test_a_failed_step_is_shown_and_resumed_from_the_page(tmp_path: Path) -> Non
         assert status["error"] is None and status["waiting"] == [1, "approve_outline", 1]
         again = client.post("/resume", follow_redirects=False)
         assert again.status_code == 400 and "waits at approve_outline" in again.text
+
+
+def test_the_continuity_override_is_offered_and_recorded(tmp_path: Path) -> None:
+    """A script whose continuity errors block approval can be accepted with the override,
+    as `approve --override` does; the decision records it."""
+    replies = answers()
+    scene = replies["write_script"][0]["scenes"][0]
+    scene["action"] = "Lin Yue pushes Chen Hao from the balcony. He falls and dies."
+    room = started(tmp_path / "p", replies)
+    with TestClient(create_app(room), base_url=BASE) as client:
+        for checkpoint in ("approve_bible", "approve_outline"):
+            assert decide(client, checkpoint, 1).is_redirect
+            idle(client)
+        page = client.get("/episodes/1").text
+        assert "dead character" in page and 'name="override"' in page
+        revision = rows(
+            room, "select max(revision) from drafts where episode = 1 and kind = 'script'"
+        )[0][0]
+        refused = decide(client, "approve_script", revision)
+        assert refused.status_code == 400 and "approve --override" in refused.text
+        assert rows(room, "select count(*) from decisions where checkpoint = 'approve_script'") == [
+            (0,)
+        ]
+        assert decide(client, "approve_script", revision, override="on").is_redirect
+        idle(client)
+        assert rows(
+            room,
+            "select action, by, override from decisions where checkpoint = 'approve_script'",
+        ) == [("approve", "person", 1)]
+        assert "continuity override" in client.get("/episodes/1").text

@@ -200,7 +200,13 @@ def create_app(
             expected = (number, form["checkpoint"], int(form["revision"]))
             action = form["action"]
             draft = parse_draft(text) if action == "edit" and text is not None else None
-            decision = Decision(action=action, notes=notes, draft=draft)  # type: ignore[arg-type]
+            override = form.get("override") == "on"  # accept despite continuity errors
+            decision = Decision(
+                action=action,  # type: ignore[arg-type]
+                notes=notes,
+                draft=draft,
+                override=override,
+            )
             runner.decide(decision, expected)
         except Busy as exc:
             return message(request, 409, "The room is busy", str(exc), back)
