@@ -27,13 +27,15 @@ from writersroom import fountain
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
-from writersroom.evals import planting_phrases as ph
+from writersroom.evals import planting_phrases, planting_phrases_second
 from writersroom.evals.settings import data_folder
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
 TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
 SEED = 14
+PHRASINGS = {"first": planting_phrases, "second": planting_phrases_second}
+ph = planting_phrases  # the phrasings in use (`evaluate` sets them)
 NUMBER_WORDS = {
     20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
 }  # fmt: skip
@@ -219,8 +221,12 @@ def cast_of(play: Screenplay, extra: list[CastMember]) -> list[CastMember]:
     return extra + [CastMember(c) for c in cues if c.casefold() not in names]
 
 
-def evaluate(data: Path, seed: int = SEED) -> dict[str, Any]:
+def evaluate(data: Path, seed: int = SEED, phrasings: str = "first") -> dict[str, Any]:
     """Precision and recall per type on the planted copies; errors on the originals."""
+    global ph
+    if phrasings not in PHRASINGS:
+        raise InputError(f"unknown phrasings {phrasings!r}: choose {' or '.join(PHRASINGS)}")
+    ph = PHRASINGS[phrasings]
     rng = random.Random(seed)
     scripts = load(data)
     alarms: Counter[str] = Counter()
@@ -264,6 +270,7 @@ def evaluate(data: Path, seed: int = SEED) -> dict[str, Any]:
     return {
         "scripts": len(scripts),
         "seed": seed,
+        "phrasings": phrasings,
         "per_type": per_type,
         "originals_flagged": flagged,
         "errors_on_originals": dict(alarms),
@@ -299,11 +306,14 @@ def planted(
         Path | None, typer.Option("--data", help="The evaldata folder (has dramabench/).")
     ] = None,
     seed: Annotated[int, typer.Option(help="The planting seed.")] = SEED,
+    phrasings: Annotated[
+        str, typer.Option(help="first (studied while the rules were written) or second.")
+    ] = "first",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """The rules' precision and recall per type on errors planted into 100 DramaBench scripts."""
     try:
-        report = evaluate(data_folder(data), seed)
+        report = evaluate(data_folder(data), seed, phrasings)
     except WritersroomError as exc:
         Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -328,6 +338,6 @@ def planted(
     errors = ", ".join(f"{k} {n}" for k, n in report["errors_on_originals"].items()) or "none"
     console.print(
         f"Originals with an error: {report['originals_flagged']} of {report['scripts']} "
-        f"({errors}); seed {report['seed']}",
+        f"({errors}); seed {report['seed']}, {report['phrasings']} phrasings",
         highlight=False,
     )
