@@ -54,6 +54,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/room_bench.py
 	$(BIN)/python bench/render_bench.py
+	$(BIN)/python bench/embedded_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)

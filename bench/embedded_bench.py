@@ -57,9 +57,15 @@ def cpu() -> str:
 
 def raw_llama() -> dict[str, float]:
     """Prefill and decode speed of the bare model, as the room loads it."""
-    from llama_cpp import Llama
+    from writersroom.providers.local import (
+        EMBEDDED,
+        assemble,
+        cache_dir,
+        embedded_parts,
+        import_llama_cpp,
+    )
 
-    from writersroom.providers.local import EMBEDDED, assemble, cache_dir, embedded_parts
+    Llama = import_llama_cpp().Llama  # as the room loads it
 
     spec = EMBEDDED["qwen2.5-coder-1.5b"]
     path = assemble(embedded_parts(spec), cache_dir() / spec.file, spec.sha256, spec.size)

@@ -1,11 +1,10 @@
-"""Benchmarks of one episode: the room's own overhead, and the embedded model per agent.
+"""The room's own overhead per episode (the embedded model's time: bench/embedded_bench.py).
 
-    python bench/room_bench.py [--episodes N] [--skip-embedded]
+    python bench/room_bench.py [--episodes N]
 
-1. Orchestration overhead: episodes run with --auto on the scripted model (answers replayed
-   instantly); the wall time outside model calls, per graph step (checkpointing, validation,
-   prompt rendering, database writes).
-2. The embedded model: one episode on `local:qwen2.5-coder-1.5b`; tokens and seconds per agent.
+Episodes run with --auto on the scripted model (answers replayed instantly); the wall time
+outside model calls, per graph step (checkpointing, validation, prompt rendering, database
+writes).
 """
 
 from __future__ import annotations
@@ -66,32 +65,11 @@ def scripted_overhead(episodes: int) -> dict[str, float]:
     }
 
 
-def embedded_episode() -> list[dict]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-local-"))
-    project = Project.create(folder, PREMISE)
-    started = time.perf_counter()
-    project.start(auto=True)
-    total = time.perf_counter() - started
-    rows = project.memory.usage_by_agent()
-    for row in rows:
-        row["output_tokens_per_second"] = round(row["output_tokens"] / row["seconds"], 1)
-    rows.append({"agent": "(episode wall time)", "seconds": round(total, 1)})
-    project.close()
-    shutil.rmtree(folder)
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=20)
-    parser.add_argument("--skip-embedded", action="store_true")
     args = parser.parse_args()
-    results: dict = {"scripted_overhead": scripted_overhead(args.episodes)}
-    print(json.dumps(results["scripted_overhead"], indent=1))
-    if not args.skip_embedded:
-        results["embedded_per_agent"] = embedded_episode()
-        for row in results["embedded_per_agent"]:
-            print(json.dumps(row))
+    print(json.dumps(scripted_overhead(args.episodes), indent=1))
 
 
 if __name__ == "__main__":
