@@ -6,6 +6,7 @@ Registered on the main command in cli.py. Every error is one line on stderr and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from writersroom import checker, fountain
+from writersroom import checker, fountain, plain
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
@@ -57,11 +58,12 @@ def search(
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
 ) -> None:
     """Find facts, scenes and episode summaries that match the words."""
-    if not query.strip():
+    words = " ".join(re.findall(r"\w+", query))  # full-text syntax ('"', NEAR, *) is not for users
+    if not words:
         with one_line_errors():
-            raise InputError("the search is empty: give a few words to find")
+            raise InputError("the search has no words: give a few words to find")
     with project_at(directory) as project:
-        hits = Ledger(project.memory.db).search(query, limit)
+        hits = Ledger(project.memory.db).search(words, limit)
         if not hits:
             out.print(f"Nothing in the series memory matches {query!r}.", highlight=False)
         for hit in hits:
@@ -222,6 +224,7 @@ def export(
         text = fountain.to_fountain(script, cast)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = plain.stripped(text)  # no terminal control characters in what is exported
     if output is None:
         print(text, end="")
     else:
