@@ -20,6 +20,7 @@ from writersroom.continuity_canon import BIBLE, Canon, Known, Source
 from writersroom.continuity_names import Mention, Names, infer_cast
 from writersroom.continuity_reading import PATIENT, Reader, things
 from writersroom.continuity_reading import Scene as Referents
+from writersroom.continuity_secrets import Secret, Secrets
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
 from writersroom.schemas import ContinuityIssue
 
@@ -40,19 +41,11 @@ class Prior:
     time: str = ""
 
 
-@dataclass
-class Secret:
-    text: str
-    words: set[str]
-    knowers: set[str]
-    source: Source
-
-
 def check(play: Screenplay, canon: Canon) -> list[ContinuityIssue]:
     return Rules(play, canon).run()
 
 
-class Rules:
+class Rules(Secrets):
     def __init__(self, play: Screenplay, canon: Canon) -> None:
         self.play, self.canon, self.episode = play, canon, canon.episode
         cues = [d.speaker for s in play.scenes for d in s.dialogue()]
@@ -115,13 +108,6 @@ class Rules:
             if family:
                 self.kin[(name, other)] = (family, source)
                 self.kin[(other, name)] = (t.inverse(family), source)
-
-    def _learn(self, names: list[str], subject: str) -> None:
-        """Who learned a secret of the bible (knowledge of anything else is not tracked)."""
-        words = t.keywords(subject, self.exclude)
-        for secret in self.secrets:
-            if t.mentions(secret.words, subject) or t.mentions(words, secret.text):
-                secret.knowers.update(names)
 
     # reporting ------------------------------------------------------------------
     def _issue(
@@ -402,34 +388,3 @@ class Rules:
                     line,
                     known[1],
                 )
-
-    def _secrets_spoken(self, scene, name: str, d: Dialogue, present: set[str]) -> None:
-        for secret in self.secrets:
-            if not t.mentions(secret.words, d.text):
-                continue
-            if name not in secret.knowers:
-                self._issue(
-                    "knowledge",
-                    scene,
-                    f"{name} speaks of a secret they have not learned: {secret.text!r}",
-                    d.line,
-                    secret.source,
-                )
-            for listener in present | {name}:
-                if listener not in secret.knowers:
-                    secret.knowers.add(listener)
-                    self.events.append(
-                        Known(self.episode, scene.number, listener, "knowledge", secret.text)
-                    )
-
-    def _secrets_seen(self, scene, sentence: str, mentions: list[Mention]) -> None:
-        if not pat.LEARN.search(sentence):
-            return
-        for secret in self.secrets:
-            if t.mentions(secret.words, sentence):
-                for m in mentions:
-                    if not m.possessive and m.name not in secret.knowers:
-                        secret.knowers.add(m.name)
-                        self.events.append(
-                            Known(self.episode, scene.number, m.name, "knowledge", secret.text)
-                        )
