@@ -186,17 +186,15 @@ def prepare(
         )
     script, title_cast = read_script(path, number)
     names, missing = match_cast(script, bible)
-    added: list[str] = []
-    if missing:
-        if not add_cast:
-            raise InputError(missing_message(path, missing, bible))
-        ages = {name.casefold(): age for name, age in title_cast}
-        new = [proposed_character(_display(s), ages.get(s.casefold())) for s in missing]
-        bible = add_to_bible(memory, bible, new)
-        names |= {s: c.name for s, c in zip(missing, new, strict=True)}
-        added = [c.name for c in new]
+    if missing and not add_cast:
+        raise InputError(missing_message(path, missing, bible))
+    ages = {name.casefold(): age for name, age in title_cast}
+    new = [proposed_character(_display(s), ages.get(s.casefold())) for s in missing]
+    names |= {s: c.name for s, c in zip(missing, new, strict=True)}
     script = _renamed(script, names)
-    outline = outline_of(script)
+    outline = outline_of(script)  # everything checked before anything is written
+    if new:
+        bible = add_to_bible(memory, bible, new)
     memory.save_draft(number, "outline", 1, outline.model_dump(mode="json"), "person", "import")
     memory.save_draft(number, "script", 1, script.model_dump(mode="json"), "person", "import")
     memory.upsert_episode(
@@ -213,7 +211,7 @@ def prepare(
         "revisions": {"outline": 1, "script": 1},
         "notes": "",
     }
-    return Imported(number, script, added), state
+    return Imported(number, script, [c.name for c in new]), state
 
 
 def start_command(state: dict[str, Any], review_rounds: int) -> Command:
