@@ -36,6 +36,9 @@ def dies_then_speaks(action: str) -> list[tuple[str, int]]:
         "Chen Hao falls from the roof. The body lies broken on the stones below.",
         "Lin Mei pulls the trigger. Chen Hao sways, then drops to the tiles, dead.",
         "Chen Hao lets out one last shuddering breath.",
+        "Chen Hao passes on in his sleep.",
+        "Chen Hao is hit by a car and killed outright.",
+        "The rebels drag Chen Hao to the square. They execute him at dawn.",
     ],
 )
 def test_a_death_said_with_a_pronoun_or_plainly_counts(action: str) -> None:
@@ -51,6 +54,9 @@ def test_a_death_said_with_a_pronoun_or_plainly_counts(action: str) -> None:
         "Chen Hao lies in a hospital bed. The heart monitor flatlines.",
         "Chen Hao lies in the open casket, hands folded.",
         "Orderlies wheel Chen Hao's body out under a sheet.",
+        "Lin Mei lights incense before a black-framed photo of Chen Hao.",
+        "The nurse draws the sheet over Chen Hao's face.",
+        "Chen Hao's ashes sit in a plain urn on the shelf.",
     ],
 )
 def test_a_death_shown_counts(action: str) -> None:
@@ -68,6 +74,7 @@ def test_a_death_shown_counts(action: str) -> None:
         "Chen Hao would rather die than kneel.",
         "The line goes dead. Chen Hao stares at the phone.",
         "Chen Hao lies in a hospital bed. The monitor flatlines. Chen Hao gasps awake.",
+        "Lin Mei passes on the message to Chen Hao.",
     ],
 )
 def test_no_death_when_it_is_hypothetical_foreseen_told_or_undone(action: str) -> None:
@@ -99,6 +106,8 @@ def test_the_dead_may_be_seen_and_heard_outside_the_present(later: str) -> None:
         ("The music box slips from Lin Mei's hands and smashes on the tiles.", "the music box"),
         ("Lin Mei feeds the letter to the flames.", "the letter"),
         ("Lin Mei tosses the key away.", "the key"),
+        ("Lin Mei snaps the fan in two.", "the fan"),
+        ("Lin Mei flings the compass off the pier into the sea.", "the compass"),
     ],
 )
 def test_a_prop_lost_with_it_or_plainly_cannot_be_used_later(lost: str, used: str) -> None:
@@ -130,6 +139,8 @@ def test_a_replacement_a_new_one_or_a_memory_is_no_use_of_the_lost_prop(later: s
         "The nineteen-year-old Lin Mei walks in.",
         "LIN MEI\nI'm thirty-nine, not a child.",
         "LIN MEI\nI am 35 years old.",
+        "Lin Mei, now thirty-five, walks in.",
+        "At thirty-eight, Lin Mei runs the company.",
     ],
 )
 def test_an_age_in_words_or_digits_against_the_cast(text: str) -> None:
@@ -143,6 +154,8 @@ def test_an_age_in_words_or_digits_against_the_cast(text: str) -> None:
         "Lin Mei turns twenty-seven today.",
         "Lin Mei, 26, waits. The clock strikes nine.",
         "LIN MEI\nI've waited thirty-one days.",
+        "At three, Lin Mei wakes to the phone.",
+        "Lin Mei, 26, counts to forty.",
     ],
 )
 def test_an_age_that_agrees_or_a_number_that_is_no_age(text: str) -> None:

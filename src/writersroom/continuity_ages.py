@@ -24,7 +24,11 @@ AGE = rf"(\d{{1,3}}|{WORDS})"
 ZH_AGE = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*岁"
 AFTER = [
     re.compile(rf"\s*\(\s*(?:age\s+|aged\s+)?{AGE}\s*[,)]", re.I),  # Mei (26) / Mei (twenty-six)
-    re.compile(rf",\s*(?:age\s+|aged\s+)?{AGE}\b(?!\s*(?:years? ago|minutes|hours|days))", re.I),
+    re.compile(
+        rf",\s*(?:age\s+|aged\s+|now\s+|just\s+)?{AGE}\b"
+        rf"(?!\s*(?:years? ago|minutes|hours|days|weeks|months|times|of|o'clock))",
+        re.I,
+    ),
     re.compile(
         rf"(?:'s|\u2019s| is| was| turns| turned| has just turned)\s+(?:now\s+|only\s+|just\s+)?"
         rf"{AGE}(?:\s+years?\s+old|\s+today|(?=\s*[.,!;]))",
@@ -33,7 +37,9 @@ AFTER = [
     re.compile(rf"[（(]\s*{ZH_AGE}\s*[)）]"),
     re.compile(rf"(?:今年|已经|才|刚满)\s*{ZH_AGE}"),
 ]
-BEFORE = re.compile(rf"\b{AGE}[-\s]years?[-\s]old\s+(?:\w+\s+)?$", re.I)
+BEFORE = re.compile(
+    rf"\b{AGE}[-\s]years?[-\s]old\s+(?:\w+\s+)?$|^\s*At\s+(?:just\s+|only\s+)?{AGE},\s*$", re.I
+)
 SELF = [
     re.compile(
         rf"\bI(?:'m|\u2019m| am| turned| just turned)\s+{AGE}"
@@ -64,7 +70,9 @@ def stated(text: str, mentions: list[Mention], speaker: str | None) -> list[tupl
                 break
         else:
             before = BEFORE.search(text[: m.start])
-            if before and (age := number(before.group(1))) is not None:
+            if before and (age := number(before.group(1) or before.group(2))) is not None:
+                if before.group(2) and age < 13:
+                    continue  # "At three, Mei wakes": a time, not an age
                 found.append((m.name, age))
     if speaker is not None:
         for pattern in SELF:

@@ -77,7 +77,7 @@ DESTROYED_AS_SUBJECT = (
     r"goes up in flames|goes up in smoke|burns to (?:ash(?:es)?|a crisp|nothing)|burns up|"
     r"is burned to ash(?:es)?|is reduced to (?:ash(?:es)?|rubble|splinters)|is crushed|"
     r"breaks into pieces|is torn to pieces|melts|smashes (?:on|against|into|to)|"
-    r"(?:cracks|splits|breaks|snaps) in (?:two|half)"
+    r"(?:cracks|splits|breaks|snaps) in (?:two|half)|breaks (?:on|against)|shatters (?:on|against)"
 )
 LOSE_VERB = r"loses|lost|misplaces"
 THROW_VERB = r"drops|throws|threw|tosses|flings|flung|hurls|casts|dumps|feeds"
@@ -98,11 +98,18 @@ def _forms(template: str) -> list[re.Pattern[str]]:
 GONE = {
     "destroyed": [
         *_forms(rf"\b(?:{DESTROY_VERB})\s+THING"),
+        *_forms(
+            r"\b(?:snaps|snapped|breaks|broke|tears|tore|cuts|rips)\s+THING\s+"
+            r"(?:in half|in two|to pieces|into pieces|apart)"
+        ),
         *_forms(rf"\bTHING\s+(?:[\w'-]+\s+){{0,6}}?(?:and\s+)?(?:{DESTROYED_AS_SUBJECT})\b"),
     ],
     "lost": [
         *_forms(rf"\b(?:{LOSE_VERB})\s+THING"),
-        *_forms(rf"\b(?:{THROW_VERB})\s+THING\s+(?:{WATER}|away|to the (?:fire|flames))"),
+        *_forms(
+            rf"\b(?:{THROW_VERB})\s+THING\s+(?:[\w-]+\s+){{0,4}}?"
+            rf"(?:{WATER}|away|to the (?:fire|flames))"
+        ),
         *_forms(rf"\b(?:{THROW_VERB})\s+away\s+THING"),
         *_forms(rf"\bTHING\s+(?:{LOST_AS_SUBJECT})"),
     ],

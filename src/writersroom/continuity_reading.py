@@ -45,20 +45,22 @@ DIES = re.compile(
     r"bleeds out|breathes (?:his|her|their) last|"
     r"(?:takes|draws|breathes|lets out) (?:his|her|their|one|a) (?:\w+ )?last (?:\w+ )?breath|"
     r"stops breathing|goes limp and still|is pronounced dead|is no more|is gone for good|"
-    r"never (?:wakes?|opens? (?:his|her|their) eyes)(?: up)? again|will never wake(?: up)?)\b"
+    r"never (?:wakes?|opens? (?:his|her|their) eyes)(?: up)? again|will never wake(?: up)?|"
+    r"passe[sd] on(?!\s+(?:the|a|an|his|her|their|my|this|that|it)\b)|"
+    r"(?:and|,)\s+(?:is\s+)?killed)\b"
     r"|,\s*dead(?=\s*[.!;]|$)"
     r"|死了|去世|身亡|断气|咽气|气绝|毙命|被杀|遇害|被害死|被处死|死去",
     re.I,
 )
 # Said: someone kills the object ("poisons Mei to death", "kills him").
-KILLS = re.compile(
-    r"\b(kills|killed|murders|murdered|executes|executed|slays|slew|assassinates|beheads)\s+$", re.I
-)
+KILL_VERB = r"(?:kill|murder|execute|slay|assassinate|behead)(?:s|ed)?|slew"
+KILLS = re.compile(rf"\b(?:{KILL_VERB})\s+$", re.I)
 TO_DEATH = re.compile(r"^\s+(?:to death|dead)\b", re.I)
 # Shown: the signs of a death, owned by the dead ("her funeral", "the coffin of Hao").
 SHOWN = re.compile(
     r"\b(funeral|wake|burial|coffin|casket|tombstone|headstone|urn|obituary|memorial service|"
-    r"corpse|dead body|lifeless body|death certificate)\b"
+    r"corpse|dead body|lifeless body|death certificate|ashes|black-framed (?:portrait|photo\w*)|"
+    r"memorial portrait|funeral portrait)\b"
     r"|葬礼|灵堂|遗像|棺材|灵位|牌位|遗体|尸体|墓碑",
     re.I,
 )
@@ -69,7 +71,7 @@ DRAPED = re.compile(
 )
 FLATLINE = re.compile(
     r"\b(flatlines?|flat-lines?|flat line|flatlining|long steady tone|monitor goes flat|"
-    r"heart monitor goes silent)\b|心电图.{0,4}(?:直线|拉平)",
+    r"heart monitor goes silent|time of death)\b|心电图.{0,4}(?:直线|拉平)",
     re.I,
 )
 OWNED_BODY = re.compile(
@@ -203,7 +205,7 @@ class Reader:
         for m in re.finditer(rf"\b{PRONOUN}\b(?=\s+(?:to death|dead)\b)", sentence, re.I):
             if who := self.person(scene, m.group()):
                 dead.append(who)
-        for m in re.finditer(rf"\b(?:kills|murders|executes|slays)\s+({PRONOUN})\b", sentence):
+        for m in re.finditer(rf"\b(?:{KILL_VERB})\s+({PRONOUN})\b", sentence, re.I):
             if who := self.person(scene, m.group(1)):
                 dead.append(who)
         dead += self._shown(scene, sentence, mentions)
@@ -248,6 +250,15 @@ class Reader:
             )
             if mine and (who := self.person(scene, mine.group(1))):
                 return [who]
+        covered = re.search(r"\b(?:sheet|shroud|white cloth)\s+over\s+", sentence, re.I)
+        if covered:  # the sheet pulled over a face
+            faces = [
+                m.name
+                for m in mentions
+                if m.possessive and m.start >= covered.end() and "face" in sentence[m.end :][:12]
+            ]
+            if faces:
+                return faces[:1]
         if OWNED_BODY.search(sentence):
             body = OWNED_BODY.search(sentence)
             owners = [m.name for m in mentions if m.possessive and m.end <= body.start() + 1]
