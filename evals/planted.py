@@ -27,14 +27,18 @@ from writersroom import fountain
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
-from writersroom.evals import planting_phrases, planting_phrases_second
+from writersroom.evals import planting_phrases, planting_phrases_second, planting_phrases_third
 from writersroom.evals.settings import data_folder
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
 TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
 SEED = 14
-PHRASINGS = {"first": planting_phrases, "second": planting_phrases_second}
+PHRASINGS = {
+    "first": planting_phrases,
+    "second": planting_phrases_second,
+    "third": planting_phrases_third,
+}
 ph = planting_phrases  # the phrasings in use (`evaluate` sets them)
 NUMBER_WORDS = {
     20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
@@ -307,7 +311,7 @@ def planted(
     ] = None,
     seed: Annotated[int, typer.Option(help="The planting seed.")] = SEED,
     phrasings: Annotated[
-        str, typer.Option(help="first (studied while the rules were written) or second.")
+        str, typer.Option(help="first, second (both studied while the rules were written), third.")
     ] = "first",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
