@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from writersroom.errors import InputError, WritersroomError
 from writersroom.evals import calibrate as calibration
-from writersroom.evals import tables
+from writersroom.evals import tables, trust
 from writersroom.evals.cache import ResultCache
 from writersroom.evals.compare import RESULTS_FILE, compare_runs
 from writersroom.evals.judge import Judge, build_judge, load_rubric
@@ -137,11 +137,16 @@ def _write(results: dict[str, Any], output: Path) -> Path:
     return write_run_report(results, output / "report.html")
 
 
-def _finish(results: dict[str, Any], output: Path) -> None:
+def _finish(results: dict[str, Any], output: Path, checked: list[Path] | None = None) -> None:
+    judge = results.get("judge")
+    results["judge_checks"] = trust.checks(judge, checked)
     page = _write(results, output)
     for table in tables.run(results):
         out.print(table)
     out.print(f"Results: {output / RESULTS_FILE} and {page}")
+    if judge:
+        trusted, line = trust.verdict(judge, results["judge_checks"])
+        out.print(line if trusted else f"[red]{escape(line)}[/]", highlight=False)
     if results["summary"]["failed"]:
         failed = [i["id"] for i in results["items"] if i.get("error")]
         err.print(
@@ -154,6 +159,14 @@ def _finish(results: dict[str, Any], output: Path) -> None:
 
 NoJudge = Annotated[
     bool, typer.Option("--no-judge", help="Deterministic metrics only, no judge calls.")
+]
+JudgeChecks = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--judge-checks",
+        help="Folders with the judge's calibration.json and sanity.json "
+        "(default eval-results/calibrate and eval-results/sanity).",
+    ),
 ]
 RubricName = Annotated[
     str | None, typer.Option("--rubric", help="short_drama (default) or a rubric .toml file.")
@@ -171,6 +184,7 @@ def run(
     no_judge: NoJudge = False,
     rubric: RubricName = None,
     jobs: Jobs = None,
+    judge_checks: JudgeChecks = None,
 ) -> None:
     """Run every premise of a suite through the room (--auto), then score the episodes."""
     with reported():
@@ -188,7 +202,7 @@ def run(
             progress,
         )
         results["config"] = str(config) if config else None
-        _finish(results, output)
+        _finish(results, output, judge_checks)
 
 
 def score(
@@ -203,6 +217,7 @@ def score(
     no_judge: NoJudge = False,
     rubric: RubricName = None,
     jobs: Jobs = None,
+    judge_checks: JudgeChecks = None,
 ) -> None:
     """Score existing episodes or scripts: deterministic metrics and the judge's rubric."""
     with reported():
@@ -217,7 +232,7 @@ def score(
             jobs or settings.settings.jobs,
             progress,
         )
-        _finish(results, output)
+        _finish(results, output, judge_checks)
 
 
 def compare(
