@@ -148,7 +148,7 @@ FOLLOWING = {
     "approve_bible": {"outline_episode"},
     "approve_outline": {"write_script", "check_continuity", "review_script"},
     "approve_script": {"plan_shots", "extract_facts"},
-    "approve_shots": {"produce"},
+    "approve_shots": {"produce", "extract_facts"},
 }
 # how many times a lone approval asks for NEXT[checkpoint] (the director answers its shots in
 # groups of four)
