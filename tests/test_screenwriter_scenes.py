@@ -56,3 +56,40 @@ def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path)
     assert "Now write scene 2 of 2 only" in calls[1]["messages"][1]["content"]
     assert "repeats a line of scene 1" in calls[2]["messages"][-1]["content"]
     assert "Model time per agent" in result.stderr
+
+
+def test_a_script_that_repeats_itself_goes_back_before_the_editor_reads_it(tmp_path: Path) -> None:
+    clean = answers()["write_script"][0]
+    repeating = json.loads(json.dumps(clean))
+    repeating["scenes"][1]["lines"][0]["text"] = clean["scenes"][0]["lines"][0]["text"]
+    replies = answers() | {"write_script": [repeating, clean]}
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    tasks = [task for (task,) in rows(project, "select task from usage order by id")]
+    written = [i for i, task in enumerate(tasks) if task == "write_script"]
+    reviewed = [i for i, task in enumerate(tasks) if task == "review_script"]
+    assert len(written) == 2 and len(reviewed) == 1 and written[1] < reviewed[0]
+    (first_report,) = rows(
+        project, "select content from drafts where kind = 'continuity' and revision = 1"
+    )
+    issues = json.loads(first_report[0])["issues"]
+    assert any(
+        i["found_by"] == "rules"
+        and i["scene"] == 2
+        and "repeats a line of scene 1" in i["description"]
+        for i in issues
+    )
+    rewrite = [c for c in read_calls(project) if c["task"] == "write_script"][1]
+    assert "Fix: line 1 of scene 2" in rewrite["messages"][-1]["content"]
+
+
+def test_garbage_left_unfixed_blocks_approval_even_with_auto(tmp_path: Path) -> None:
+    clean = answers()["write_script"][0]
+    repeating = json.loads(json.dumps(clean))
+    repeating["scenes"][1]["lines"][0]["text"] = clean["scenes"][0]["lines"][0]["text"]
+    project = make_project(tmp_path / "p", answers() | {"write_script": [repeating]})
+    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    assert rows(project, "select count(*) from usage where task = 'write_script'") == [(3,)]
+    assert rows(project, "select count(*) from usage where task = 'plan_shots'") == [(0,)]
+    assert "approve_script" in result.stdout + result.stderr

@@ -141,15 +141,13 @@ def ask_text(
 ) -> T:
     """Ask `model` for prose (a screenplay scene, say) that `read` turns into `T`.
 
-    A last AIMessage in `messages` is the start of the answer (the model continues it, and
-    the text given to `read` begins with it). `read` raises ValueError with a concrete problem;
-    the model is asked again with it, up to `attempts` times.
+    `read` raises ValueError with a concrete problem; the model is asked again with it, up to
+    `attempts` times. `stop` ends the answer early; `max_tokens` bounds it.
     """
-    prefix = str(messages[-1].content) if isinstance(messages[-1], AIMessage) else ""
 
     def read_answer(text: str) -> T:
         try:
-            return read(prefix + text)
+            return read(text)
         except ValueError as exc:
             raise InvalidAnswer(str(exc)) from None
 
@@ -184,9 +182,7 @@ def _until_valid(
     callbacks: list[Any] | None = None,
 ) -> T:
     """Invoke `bound` until `read` accepts an answer; each rejection is told to the model."""
-    *history, last = messages
-    prefill = [last] if isinstance(last, AIMessage) else []
-    history = history if prefill else list(messages)
+    history = list(messages)
     config = {
         "metadata": {"agent": agent, "task": task},
         "run_name": f"{agent}.{task}",
@@ -201,7 +197,7 @@ def _until_valid(
             with attempt:
                 started = time.perf_counter()
                 try:
-                    reply = bound.invoke(history + prefill, config=config)
+                    reply = bound.invoke(history, config=config)
                 except model.transport_errors as exc:
                     raise ModelError(agent, model.name, model.describe_error(exc)) from None
                 text = str(reply.content)
@@ -223,9 +219,8 @@ def _until_valid(
                 )
                 if value is not None:
                     return value
-                started_with = str(prefill[0].content) if prefill else ""
                 history += [
-                    AIMessage(content=started_with + text),
+                    AIMessage(content=text),
                     HumanMessage(content=f"That answer was rejected: {problem}. {again}"),
                 ]
                 raise InvalidAnswer(problem)

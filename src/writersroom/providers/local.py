@@ -131,6 +131,7 @@ MAX_OWED = 40  # calls a grammar may insist on in one answer
 CALL_TOKENS = (
     32  # the budget of one tool call: {"name": "lip_sync", "args": {"shot": 3, "line": 2}}
 )
+PENALTY_WINDOW = 256  # tokens the repetition penalties look back over (llama.cpp's default: 64)
 CACHE_BYTES = 1 << 30  # saved KV states of earlier prompts, reused by any later prompt they begin
 
 
@@ -150,9 +151,12 @@ class Sampling:
     min_p: float = 0.05
 
 
-# JSON under a grammar: the grammar holds the form, a low temperature the content. A mild
-# repeat penalty (it also counts quotes and commas) stops a small model repeating one item.
-STRUCTURED = Sampling(temperature=0.4, repeat_penalty=1.05)
+# JSON under a grammar: the grammar holds the form (its forced keys and quotes are written
+# whatever the penalties say), a low temperature the content, and mild penalties over the last
+# PENALTY_WINDOW tokens keep a small model from writing one item again (eight loglines alike).
+STRUCTURED = Sampling(
+    temperature=0.4, repeat_penalty=1.05, presence_penalty=0.1, frequency_penalty=0.1
+)
 # Screenplay prose: warmer, and penalties against the word-for-word loops small models fall into.
 PROSE = Sampling(temperature=0.75, repeat_penalty=1.12, presence_penalty=0.2, frequency_penalty=0.2)
 
@@ -208,6 +212,7 @@ def load_llama(path: Path, context_tokens: int, threads: int | None = None) -> A
                 n_threads_batch=threads,
                 verbose=False,
                 seed=7,
+                last_n_tokens_size=PENALTY_WINDOW,
             )
         llama.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
         _LOADED[key] = llama
@@ -264,14 +269,8 @@ class ChatLlamaCpp(BaseChatModel):
         max_tokens: int | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        """One answer, streamed token by token to the callbacks (live progress).
-
-        A last AIMessage without tool calls is the start of the answer: the model continues
-        it (and the returned content does not repeat it). `prose` samples for free text.
-        """
-        prefill = ""
-        if messages and isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls:
-            prefill, messages = str(messages[-1].content), messages[:-1]
+        """One answer, streamed token by token to the callbacks (live progress). `prose`
+        samples for free text; `max_tokens` overrides the model's answer budget."""
         chat = tool_calling.chat_messages(messages, tools)
         if tools:
             json_schema = tool_calling.calls_schema(tools, max_calls, min_calls)
@@ -279,8 +278,6 @@ class ChatLlamaCpp(BaseChatModel):
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
             tokens, template_stops = chat_prompt(llama, chat)
-            if prefill:
-                tokens += llama.tokenize(prefill.encode("utf-8"), add_bos=False, special=False)
             budget = max_tokens or self.max_tokens
             if len(tokens) + budget > self.context_tokens:
                 raise ContextOverflow(
