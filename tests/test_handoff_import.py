@@ -98,6 +98,8 @@ def test_a_script_written_elsewhere_is_checked_approved_and_produced(series: Pat
     assert names == {"Lin Mei", "Lin Yue", "Chen Hao", "Jiang He", "Song Ruyi", "Su Yao"}
     ages = dict(rows(series, "select name, age from characters"))
     assert (ages["Su Yao"], ages["Song Ruyi"], ages["Jiang He"]) == (26, 27, 28)
+    looks = dict(rows(series, "select name, look from characters"))
+    assert looks["Su Yao"].startswith("SU YAO enters carrying a cake box")
 
     script = imported_script(series, 2)
     assert script.speakers() == {"Jiang He", "Song Ruyi", "Su Yao"}

@@ -97,12 +97,22 @@ def _renamed(script: Script, names: dict[str, str]) -> Script:
     return Script.model_validate(data)
 
 
-def proposed_character(name: str, age: int | None) -> Character:
+def described(name: str, script: Script) -> str:
+    """The first sentence of the script's action that names the character (a first look for
+    the storyboard), else a placeholder."""
+    for scene in script.scenes:
+        for sentence in SENTENCE.split(" ".join(scene.action.split())):
+            if name.casefold() in sentence.casefold():
+                return sentence[:600]
+    return f"{name} as the imported script describes them"
+
+
+def proposed_character(name: str, age: int | None, script: Script) -> Character:
     return Character(
         name=name,
         role="from an imported script",
         age=age or DEFAULT_AGE,
-        look=f"{name} as the imported script describes them",
+        look=described(name, script),
         voice="as the imported script suggests",
         arc=f"{name} enters the series in an imported episode",
     )
@@ -189,7 +199,7 @@ def prepare(
     if missing and not add_cast:
         raise InputError(missing_message(path, missing, bible))
     ages = {name.casefold(): age for name, age in title_cast}
-    new = [proposed_character(_display(s), ages.get(s.casefold())) for s in missing]
+    new = [proposed_character(_display(s), ages.get(s.casefold()), script) for s in missing]
     names |= {s: c.name for s, c in zip(missing, new, strict=True)}
     script = _renamed(script, names)
     outline = outline_of(script)  # everything checked before anything is written
