@@ -206,3 +206,15 @@ def test_chinese_speakers_names_and_ages() -> None:
     assert zh("INT. 大厅 - 日\n\n林小姐推门进来。苏小燕笑了。") == []  # Miss Lin, no drift
     assert zh("INT. 大厅 - 日\n\n林梅（31岁）走进来。") == [("age", 2)]
     assert zh("INT. 大厅 - 日\n\n林梅\n我今年二十六岁。") == []
+
+
+def test_chinese_extensions_in_full_width_brackets() -> None:
+    dies = "INT. 天台 - 夜\n\n陈浩当场身亡。"
+    assert (
+        zh(
+            dies,
+            "INT. 书房 - 夜\n\n林梅打开信。\n\n陈浩（画外音）\n当你读到这封信时，我已经不在了。",
+        )
+        == []
+    )
+    assert zh(dies, "INT. 书房 - 夜\n\n陈浩（冷笑）\n我回来了。") == [("dead_character", 3)]

@@ -25,11 +25,6 @@ UNREAL = re.compile(
     re.I,
 )
 REBORN = re.compile(r"\b(reborn|rebirth|reincarnat\w*|back in time|second life)\b", re.I)
-DEATH = re.compile(
-    r"\b(dies|died|is dead|falls dead|drops dead|lies dead|is killed|was killed|is shot dead|"
-    r"breathes (?:his|her|their) last|goes limp and still)\b",
-    re.I,
-)
 # Leaving, arriving or moving: a character who does any of these may be elsewhere next.
 MOVES = re.compile(
     r"\b(leaves?|exits?|walks?|storms? (?:in|out|off)|runs?|rushes|rush|hurries|hurry|"

@@ -22,7 +22,7 @@ MAX_SCRIPT_BYTES = 1_000_000  # a feature film in Fountain is about 200 KB
 
 HEADING = re.compile(r"^(?:INT\./EXT|INT/EXT|I/E|INT|EXT|EST)[. ]", re.IGNORECASE)
 SCENE_NUMBER = re.compile(r"\s*#([\w.-]+)#\s*$")
-EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
+EXTENSION = re.compile(r"\s*[(\uff08]([^()\uff08\uff09]*)[)\uff09]\s*$")  # (V.O.), （画外音）
 TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z _-]*):\s*(.*)$")
 CAST_ENTRY = re.compile(r"^(.*?)\s*(?:\((\d{1,3})\))?$")
 BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
