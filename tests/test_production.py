@@ -159,12 +159,12 @@ def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) ->
     assert any("leads outside the render folder" in r or "not a file name" in r for r in refused)
     assert any("synthesize_voice: malformed" in r for r in refused)
     assert any("/etc/passwd" in r for r in refused)
-    owed = again.split("shot list):\n")[1].splitlines()
-    assert owed == [
+    owed = again.split("make exactly these calls now:\n")[1].splitlines()
+    assert owed == [  # only what the director gives: the rest comes from the shot list
         'generate_video {"shot": 1}',
         'generate_video {"shot": 3}',
-        'synthesize_voice {"shot": 3, "line": 2, "speaker": "Lin Mei"}',
-        'lip_sync {"shot": 3, "line": 2, "speaker": "Lin Mei"}',
+        'synthesize_voice {"shot": 3, "line": 2}',
+        'lip_sync {"shot": 3, "line": 2}',
     ]
     assert not list(tmp_path.glob("**/escaped.mp4"))
     videos = rows(project, "select shot from ledger where tool = 'generate_video'")
@@ -221,3 +221,32 @@ def test_a_director_making_progress_is_asked_on_and_a_stalled_one_resumes(
     again = rows(project, "select tool, cached from ledger where shot in (1, 2, 3) and run > 1")
     assert again and all(cached == 1 for _, cached in again)  # the kept calls cost nothing
     assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE
+
+
+def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path: Path) -> None:
+    """What the embedded director writes: the program knows the rest of each call."""
+    replies = answers()
+    shots = replies["plan_shots"][0]["shots"]
+    scenes = {s["number"]: s for s in replies["write_script"][0]["scenes"]}
+    compact = []
+    for shot in shots:
+        compact.append({"name": "generate_video", "args": {"shot": shot["number"]}})
+        for line in shot["lines"]:
+            said = {"shot": shot["number"], "line": line}
+            compact.append({"name": "synthesize_voice", "args": said})
+            if scenes[shot["scene"]]["lines"][line - 1]["speaker"] in shot["characters"]:
+                compact.append({"name": "lip_sync", "args": said})
+    replies["produce"] = [{"tool_calls": compact}]
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+    videos = rows(
+        project, "select shot, duration_seconds from ledger where tool = 'generate_video'"
+    )
+    planned = {s["number"]: s["duration_seconds"] for s in shots}
+    # a shot's video lasts what the shot list says (lengthened where its lines needed more)
+    assert [shot for shot, _ in videos] == sorted(planned)
+    assert all(seconds >= planned[shot] - 0.05 for shot, seconds in videos)
+    voiced = rows(project, "select count(*) from ledger where tool = 'synthesize_voice'")
+    assert voiced == [(sum(len(s["lines"]) for s in shots),)]
+    assert (project / "render" / "episode-01" / "episode.mp4").is_file()

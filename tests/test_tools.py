@@ -272,6 +272,21 @@ def test_a_text_answer_of_calls_becomes_tool_calls() -> None:
     assert broken.tool_calls == [] and len(broken.invalid_tool_calls) == 1
 
 
+def test_the_grammar_holds_number_ranges_and_asks_only_for_required_arguments() -> None:
+    from writersroom.providers.local import calls_kwargs
+    from writersroom.providers.tool_calling import grammar_schema
+    from writersroom.schemas import Shot
+    from writersroom.tools.toolkit import GenerateVideo
+
+    duration = grammar_schema(Shot.model_json_schema())["properties"]["duration_seconds"]
+    assert duration == {"type": "integer", "minimum": 1, "maximum": 30, "title": "Duration Seconds"}
+    tool = {"type": "function", "function": {"name": "generate_video"}}
+    tool["function"]["parameters"] = GenerateVideo.model_json_schema()
+    args = calls_schema([tool])["properties"]["tool_calls"]["items"]["anyOf"][0]
+    assert set(args["properties"]["args"]["properties"]) == {"shot"}
+    assert calls_kwargs(3) == {"min_calls": 3, "max_calls": 3, "max_tokens": 112}
+
+
 @pytest.mark.slow
 def test_llama_cpp_calls_the_offered_tools() -> None:
     chat = ChatLlamaCpp(model_path=str(smollm2()), context_tokens=2048, max_tokens=200)
