@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 from writersroom import quality
 from writersroom.agents._drafts import dump, earlier, remembered, revision_request
 from writersroom.room import Room
-from writersroom.schemas import EpisodeOutline, SeriesBible
+from writersroom.schemas import EpisodeOutline, Loglines, SeriesBible
 
 AGENT = "showrunner"
 SEASON_EPISODES = 8
@@ -15,14 +17,15 @@ TARGET_RUNTIME_SECONDS = 90
 def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
-    """The bible; one that loses the premise's people or copies a logline is asked again."""
+    """The bible. One that loses the premise's people is asked for again; loglines that copy
+    earlier ones are asked for again on their own (the rest of the bible stands)."""
 
     def check(bible: SeriesBible) -> None:
-        problems = quality.bible_problems(bible, premise)
-        if problems:
-            raise ValueError("; ".join(problems))
+        lost = quality.lost_roles(bible, premise)
+        if lost:
+            raise ValueError(quality.lost_problem(lost))
 
-    return room.ask(
+    bible = room.ask(
         AGENT,
         "develop_series",
         SeriesBible,
@@ -31,6 +34,49 @@ def develop_series(
         episodes=str(SEASON_EPISODES),
         revision=revision_request(notes, previous),
     )
+    copies = quality.copied_loglines(bible)
+    return _distinct_loglines(room, bible, copies) if copies else bible
+
+
+def _distinct_loglines(
+    room: Room, bible: SeriesBible, copies: list[tuple[int, int]]
+) -> SeriesBible:
+    """The bible with the loglines that copy earlier ones written anew."""
+    redo = sorted({later for later, _ in copies})
+
+    def merged(fix: Loglines) -> SeriesBible:
+        new = {item.number: item.logline for item in fix.loglines if item.number in redo}
+        arc = [
+            e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc
+        ]
+        return bible.model_copy(update={"season_arc": arc})
+
+    def check(fix: Loglines) -> None:
+        missing = sorted(set(redo) - {item.number for item in fix.loglines})
+        if missing:
+            raise ValueError(f"give the loglines of episodes {', '.join(map(str, missing))}")
+        still = quality.copied_loglines(merged(fix))
+        if still:
+            raise ValueError(
+                "; ".join(f"episode {a}'s logline still copies episode {b}'s" for a, b in still)
+            )
+
+    schema = copy.deepcopy(Loglines.model_json_schema())  # only the episodes to rewrite
+    schema["$defs"]["EpisodeLogline"]["properties"]["number"] = {"type": "integer", "enum": redo}
+    schema["properties"]["loglines"] |= {"minItems": len(redo), "maxItems": len(redo)}
+    fix = room.ask(
+        AGENT,
+        "rewrite_loglines",
+        Loglines,
+        check,
+        json_schema=schema,
+        arc="\n".join(f"{e.number}. {e.logline}" for e in bible.season_arc),
+        copies="; ".join(f"{a} copies {b}" for a, b in copies),
+        redo=", ".join(map(str, redo)),
+        title=bible.title,
+        logline=bible.logline,
+    )
+    return merged(fix)
 
 
 def outline_episode(

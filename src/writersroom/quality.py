@@ -154,6 +154,13 @@ def lost_roles(bible: SeriesBible, premise: str) -> list[str]:
     return sorted(premise_roles(premise) - premise_roles(described))
 
 
+def lost_problem(lost: list[str]) -> str:
+    return (
+        f"the premise's {', '.join(lost)} must be in the bible (a character's role or arc), "
+        "as the premise has them"
+    )
+
+
 def copied_loglines(bible: SeriesBible) -> list[tuple[int, int]]:
     """(later, earlier) episode numbers of season loglines that copy an earlier one, names
     aside."""
@@ -173,10 +180,7 @@ def bible_problems(bible: SeriesBible, premise: str) -> list[str]:
     wanted = premise_roles(premise)
     lost = lost_roles(bible, premise)
     if lost:
-        problems.append(
-            f"the premise's {', '.join(lost)} must be characters of the bible "
-            "(in their role or arc), as the premise says"
-        )
+        problems.append(lost_problem(lost))
     missing = sorted(wanted - premise_roles(bible.logline))
     if wanted and len(missing) > len(wanted) // 2:
         problems.append(

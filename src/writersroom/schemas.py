@@ -60,6 +60,12 @@ class EpisodeLogline(BaseModel):
     logline: Text
 
 
+class Loglines(BaseModel):
+    """Season loglines rewritten: each episode with its own event."""
+
+    loglines: list[EpisodeLogline] = Field(min_length=1, max_length=30)
+
+
 class SeriesBible(BaseModel):
     """The series bible: world, cast and the season arc."""
 

@@ -1,0 +1,54 @@
+"""The bible's deterministic checks in the room: the premise's people kept, loglines distinct."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import answers, make_project, rows, wr
+
+from writersroom.providers.scripted import read_calls
+
+
+def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
+    bible = answers()["develop_series"][0]
+    bible["season_arc"] = [
+        {"number": 1, "logline": "Lin Mei finds the birth record in the archive."},
+        {"number": 2, "logline": "Lin Yue finds the birth record in the archive."},
+        {"number": 3, "logline": "The board votes."},
+    ]
+    fixed = {"loglines": [{"number": 2, "logline": "Yue burns the record before dawn."}]}
+    replies = answers() | {"develop_series": [bible], "rewrite_loglines": [fixed]}
+    project = make_project(tmp_path / "p", replies)
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (content,) = rows(project, "select content from drafts where kind = 'bible'")
+    arc = [e["logline"] for e in json.loads(content[0])["season_arc"]]
+    assert arc == [
+        "Lin Mei finds the birth record in the archive.",
+        "Yue burns the record before dawn.",
+        "The board votes.",
+    ]
+    asks = [c for c in read_calls(project) if c["task"] == "rewrite_loglines"]
+    assert len(asks) == 1
+    assert "These loglines copy earlier ones: 2 copies 1." in asks[0]["messages"][-1]["content"]
+    assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(1,)]
+
+
+def test_a_bible_that_loses_the_premise_people_is_asked_for_again(tmp_path: Path) -> None:
+    kept = answers()["develop_series"][0]
+    lost = json.loads(json.dumps(kept))
+    lost["logline"] = "A young woman fights for the family company."
+    for character in lost["characters"]:
+        character["role"] = "heroine"
+        character["arc"] = "grows up"
+        character["secrets"] = []
+    replies = answers() | {"develop_series": [lost, kept]}
+    project = make_project(tmp_path / "p", replies)
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    problems = rows(project, "select problem from usage where task = 'develop_series'")
+    assert problems[0][0].startswith("the premise's sister, twin must be in the bible")
+    assert problems[1] == ("",)
+    asked = [c for c in read_calls(project) if c["task"] == "develop_series"]
+    assert "the premise's sister, twin must be in the bible" in asked[1]["messages"][-1]["content"]
