@@ -17,12 +17,13 @@ TARGET_RUNTIME_SECONDS = 90
 def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
-    """The bible. One that loses the premise's people is asked for again; loglines that copy
-    earlier ones are asked for again on their own (the rest of the bible stands)."""
+    """The bible. One that loses the premise's people is asked for again, unless a person's
+    notes steer it (they may change who is who); loglines that copy earlier ones are asked for
+    again on their own (the rest of the bible stands)."""
 
     def check(bible: SeriesBible) -> None:
         lost = quality.lost_roles(bible, premise)
-        if lost:
+        if lost and not notes:
             raise ValueError(quality.lost_problem(lost))
 
     bible = room.ask(

@@ -191,11 +191,12 @@ def eval_config(folder: Path, name: str, scores: int, room: dict[str, Any] | Non
 
 
 def run_suite(config: Path, out: Path, items: int = 2):
-    """A two-premise suite (each room run renders its episode, which takes a while)."""
+    """A two-premise suite (each room run renders its episode, which takes a while), of
+    premises whose people the recorded bible keeps (a cleaner, an heiress, twin sisters)."""
     suite = config.parent / "suite.toml"
     premises = [
         ("hidden-heiress", "hidden identity", "A cleaner is the real heiress"),
-        ("revenge-ex-wife", "revenge", "An ex-wife buys her ex-husband's company"),
+        ("revenge-twin", "revenge", "A cleaner buys the company of the twin sister who stole it"),
     ]
     suite.write_text(
         'name = "tiny"\n'
@@ -230,7 +231,7 @@ def test_run_the_smoke_suite_then_resume_it(tmp_path: Path) -> None:
     assert failed.returncode == 1
     assert "2 items failed" in failed.stderr and "plan_shots" in failed.stderr
     items = sorted(p.name for p in (out / "items").iterdir())
-    assert items == ["hidden-heiress", "revenge-ex-wife"]
+    assert items == ["hidden-heiress", "revenge-twin"]
     spent = json.loads((out / "results.json").read_text())
     assert spent["summary"]["failed"] == 2
     assert spent["summary"]["failed_tokens"] == sum(
