@@ -70,6 +70,8 @@ def test_a_script_that_repeats_itself_goes_back_before_the_editor_reads_it(tmp_p
     written = [i for i, task in enumerate(tasks) if task == "write_script"]
     reviewed = [i for i, task in enumerate(tasks) if task == "review_script"]
     assert len(written) == 2 and len(reviewed) == 1 and written[1] < reviewed[0]
+    checked = [i for i, task in enumerate(tasks) if task == "check_continuity"]
+    assert len(checked) == 1 and checked[0] > written[1]  # no model reads the repeating draft
     (first_report,) = rows(
         project, "select content from drafts where kind = 'continuity' and revision = 1"
     )

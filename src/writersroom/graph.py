@@ -106,16 +106,19 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
 
 def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
     """Two layers: the rules over the script and the ledger (and the script's own repeats),
-    then the continuity agent."""
+    then the continuity agent, unless the repeats send the script back anyway."""
     room = runtime.context
     bible = SeriesBible.model_validate(state["bible"])
     script = Script.model_validate(state["script"])
     found = checker.rule_issues(script, checker.canon_for(room.memory, bible, state["episode"]))
-    found += [problem.as_issue() for problem in quality.script_problems(script)]
-    agent = continuity.check_continuity(
-        room, bible, script, room.memory.summaries(before=state["episode"])
-    )
-    report = checker.merge(found, agent.issues)
+    repeats = [problem.as_issue() for problem in quality.script_problems(script)]
+    if repeats and state.get("review_round", 0) < room.config.room.review_rounds:
+        report = checker.merge(found + repeats, [])  # going back anyway: no model reads it
+    else:
+        agent = continuity.check_continuity(
+            room, bible, script, room.memory.summaries(before=state["episode"])
+        )
+        report = checker.merge(found + repeats, agent.issues)
     content = report.model_dump(mode="json")
     revisions = _save(room, state, "continuity", content, continuity.AGENT)
     return Command(goto="review_script", update={"continuity": content, "revisions": revisions})
