@@ -306,3 +306,43 @@ def test_command_line_and_review_page_at_once(bases: dict[str, Path], tmp_path: 
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def test_a_langgraph_step_and_the_review_page_respect_the_lock(
+    bases: dict[str, Path], tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from writersroom.errors import Busy
+    from writersroom.studio import StudioContext, open_room
+    from writersroom.web.app import create_app
+
+    folder = Path(shutil.copytree(bases["approve_bible"], tmp_path / "t"))
+    context = StudioContext(project_dir=str(folder))
+    step = {"premise": PREMISE, "episode": 1}
+    before = snapshot(folder)
+    lock = RunLock(folder, who="writersroom approve")
+    lock.acquire()
+    lock.running("write_script")
+    try:
+        with (
+            pytest.raises(Busy, match=r"^busy: writersroom approve \(pid \d+ .*write_script"),
+            open_room(context, step, "outline_episode"),  # type: ignore[arg-type]
+        ):
+            pass
+        with TestClient(create_app(folder), base_url="http://127.0.0.1") as client:
+            status = client.get("/status").json()
+            assert status["busy"] and status["working"]["agent"] == "writersroom approve"
+            assert status["working"]["task"] == "write_script"
+            form = {"checkpoint": "approve_bible", "revision": "1", "action": "approve"}
+            page = client.post("/episodes/1/decide", data=form, follow_redirects=False)
+            assert page.status_code == 409 and "busy: writersroom approve" in page.text
+            assert client.post("/resume", follow_redirects=False).status_code == 409
+    finally:
+        lock.release()
+    assert snapshot(folder) == before
+    with open_room(context, step, "outline_episode"):  # type: ignore[arg-type]
+        found = holder(folder)
+        assert found is not None and found.who == "the LangGraph server"
+        assert found.node == "outline_episode" and found.phase == "running"
+    assert holder(folder) is None
