@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pydantic import BaseModel
 
 from writersroom.facts import Ledger, recall
 from writersroom.prompting import compact
 from writersroom.room import Room
+from writersroom.speech import CJK
+
+
+def language(text: str) -> str:
+    """The instruction that keeps a draft in `text`'s language: small models drift to English."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or len(CJK.findall(text)) <= len(letters) / 2:
+        return ""
+    if re.search(r"[\u3040-\u30ff]", text):
+        return "Write everything in Japanese (日本語): names, descriptions and dialogue."
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "Write everything in Korean (한국어): names, descriptions and dialogue."
+    return "Write everything in Chinese (简体中文): names, descriptions and dialogue."
 
 
 def dump(model: BaseModel | None) -> str:

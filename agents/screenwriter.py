@@ -9,7 +9,7 @@ the schema and refused when it repeats an earlier one; other models answer with 
 from __future__ import annotations
 
 from writersroom import quality, screenplay
-from writersroom.agents._drafts import dump, remembered, revision_request
+from writersroom.agents._drafts import dump, language, remembered, revision_request
 from writersroom.answers import with_choices
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, Scene, Script, SeriesBible
@@ -103,6 +103,7 @@ def _write_scenes(
                 scenes=str(len(plan)),
                 beats=" ".join(beat.description for beat in beats),
                 duty=duty.strip(),
+                language=language(bible.logline),
             )
         )
     return Script(episode=outline.number, title=outline.title, scenes=scenes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from writersroom import quality
-from writersroom.agents._drafts import dump, earlier, remembered, revision_request
+from writersroom.agents._drafts import dump, earlier, language, remembered, revision_request
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, Loglines, SeriesBible
 
@@ -32,6 +32,7 @@ def develop_series(
         SeriesBible,
         check,
         premise=premise,
+        language=language(premise),
         episodes=str(SEASON_EPISODES),
         revision=revision_request(notes, previous),
     )
@@ -42,29 +43,19 @@ def develop_series(
 def _distinct_loglines(
     room: Room, bible: SeriesBible, copies: list[tuple[int, int]]
 ) -> SeriesBible:
-    """The bible with the loglines that copy earlier ones written anew."""
+    """The bible with the loglines that copy earlier ones written anew, once; a logline that
+    still copies another is dropped (its episode is outlined from the arc so far)."""
     redo = sorted({later for later, _ in copies})
-
-    def merged(fix: Loglines) -> SeriesBible:
-        new = {item.number: item.logline for item in fix.loglines if item.number in redo}
-        arc = [
-            e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc
-        ]
-        return bible.model_copy(update={"season_arc": arc})
 
     def check(fix: Loglines) -> None:
         missing = sorted(set(redo) - {item.number for item in fix.loglines})
         if missing:
             raise ValueError(f"give the loglines of episodes {', '.join(map(str, missing))}")
-        still = quality.copied_loglines(merged(fix))
-        if still:
-            raise ValueError(
-                "; ".join(f"episode {a}'s logline still copies episode {b}'s" for a, b in still)
-            )
 
     schema = copy.deepcopy(Loglines.model_json_schema())  # only the episodes to rewrite
     schema["$defs"]["EpisodeLogline"]["properties"]["number"] = {"type": "integer", "enum": redo}
     schema["properties"]["loglines"] |= {"minItems": len(redo), "maxItems": len(redo)}
+    said = {e.number: e.logline for e in bible.season_arc}
     fix = room.ask(
         AGENT,
         "rewrite_loglines",
@@ -72,12 +63,17 @@ def _distinct_loglines(
         check,
         json_schema=schema,
         arc="\n".join(f"{e.number}. {e.logline}" for e in bible.season_arc),
-        copies="; ".join(f"{a} copies {b}" for a, b in copies),
+        copies="\n".join(f'{a}. "{said[a]}" copies {b}. "{said[b]}"' for a, b in copies),
         redo=", ".join(map(str, redo)),
         title=bible.title,
         logline=bible.logline,
+        language=language(bible.logline),
     )
-    return merged(fix)
+    new = {item.number: item.logline for item in fix.loglines}
+    arc = [e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc]
+    fixed = bible.model_copy(update={"season_arc": arc})
+    still = {later for later, _ in quality.copied_loglines(fixed)}
+    return fixed.model_copy(update={"season_arc": [e for e in arc if e.number not in still]})
 
 
 def outline_episode(
@@ -104,6 +100,7 @@ def outline_episode(
         memory=remembered(room, logline),
         number=str(number),
         logline=logline,
+        language=language(bible.logline),
         runtime=str(TARGET_RUNTIME_SECONDS),
         revision=revision_request(notes, previous),
     )

@@ -31,8 +31,30 @@ def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
     ]
     asks = [c for c in read_calls(project) if c["task"] == "rewrite_loglines"]
     assert len(asks) == 1
-    assert "These loglines copy earlier ones: 2 copies 1." in asks[0]["messages"][-1]["content"]
+    assert (
+        '2. "Lin Yue finds the birth record in the archive." copies 1. "Lin Mei finds'
+        in asks[0]["messages"][-1]["content"]
+    )
     assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(1,)]
+
+
+def test_a_logline_still_copied_after_its_rewrite_is_dropped(tmp_path: Path) -> None:
+    bible = answers()["develop_series"][0]
+    bible["season_arc"] = [
+        {"number": 1, "logline": "Lin Mei finds the birth record in the archive."},
+        {"number": 2, "logline": "Lin Yue finds the birth record in the archive."},
+        {"number": 3, "logline": "The board votes."},
+    ]
+    again = {
+        "loglines": [{"number": 2, "logline": "Chen Hao finds the birth record in the archive."}]
+    }
+    replies = answers() | {"develop_series": [bible], "rewrite_loglines": [again]}
+    project = make_project(tmp_path / "p", replies)
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (content,) = rows(project, "select content from drafts where kind = 'bible'")
+    arc = json.loads(content[0])["season_arc"]
+    assert [e["number"] for e in arc] == [1, 3]
 
 
 def test_a_bible_that_loses_the_premise_people_is_asked_for_again(tmp_path: Path) -> None:
