@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from writersroom import quality
+from writersroom.evals.metrics import distinct_n
 from writersroom.schemas import Script, SeriesBible
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +83,9 @@ def run(name: str, premise: str, full: bool) -> dict[str, object]:
             "speakers": len(parsed.speakers()),
             "premise_roles": sorted(quality.premise_roles(premise)),
             "roles_lost": quality.lost_roles(cast, premise),
-            "distinct_2": quality.distinct_2(parsed),
+            "distinct_2": distinct_n(
+                [line.text for scene in parsed.scenes for line in scene.lines], 2
+            ),
         }
     return report
 

@@ -197,10 +197,3 @@ def bible_problems(bible: SeriesBible, premise: str) -> list[str]:
 
 def _unnamed(text: str, names: list[str]) -> str:
     return " ".join(w for w in words(text) if w not in names)
-
-
-def distinct_2(script: Script) -> float:
-    """Distinct word bigrams over all word bigrams of the dialogue (1.0: nothing repeated)."""
-    tokens = [words(line.text) for scene in script.scenes for line in scene.lines]
-    pairs = [pair for t in tokens for pair in itertools.pairwise(t)]
-    return round(len(set(pairs)) / len(pairs), 3) if pairs else 0.0
