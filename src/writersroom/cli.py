@@ -24,7 +24,6 @@ from writersroom.answers import Usage, summarize
 from writersroom.errors import Busy, Conflict, InputError, ModelError
 from writersroom.evals.cli import app as eval_app
 from writersroom.handoff import import_cli
-from writersroom.handoff import import_cli
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, read_draft_json
 from writersroom.project import Project
 from writersroom.schemas import Decision
@@ -90,7 +89,6 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(script_cli.memory_app, name="memory")
 app.command()(script_cli.check)
 app.command()(script_cli.export)
-app.command(name="import")(import_cli.import_script)
 app.command(name="import")(import_cli.import_script)
 app.command()(render_cli.render)
 app.command()(render_cli.cost)
