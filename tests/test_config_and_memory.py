@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from writersroom.config import DEFAULT_TOML, ProjectConfig, load_config, parse_overrides
 from writersroom.errors import ConfigError
-from writersroom.memory import MIGRATIONS, Memory, open_database
+from writersroom.memory import MIGRATIONS, Memory, migrate, open_database
 
 
 def test_the_default_file_is_valid_and_names_the_embedded_model(tmp_path: Path) -> None:
@@ -62,12 +63,40 @@ def test_unknown_provider() -> None:
         parse_overrides(["gpt-4.1"])
 
 
+def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path) -> None:
+    """Usage rows written before re-asks were recorded read as accepted answers."""
+    db = sqlite_utils.Database(tmp_path / "w.db")
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    for name, fn in MIGRATIONS[:3]:
+        fn(db)
+        db["_migrations"].insert({"name": name, "applied_at": "2026-11-01T00:00:00"})
+    db["usage"].insert(
+        {
+            "episode": 1,
+            "agent": "editor",
+            "model": "local:qwen2.5-coder-1.5b",
+            "task": "review_script",
+            "input_tokens": 900,
+            "output_tokens": 120,
+            "seconds": 14.5,
+            "created_at": "2026-11-01T00:00:00",
+        }
+    )
+    db.conn.commit()
+    assert migrate(db) == ["m004_usage_problem"]
+    assert list(db.query("select task, problem from usage")) == [
+        {"task": "review_script", "problem": ""}
+    ]
+    assert migrate(db) == []
+
+
 def test_migrations_pin_the_columns(tmp_path: Path) -> None:
     db = open_database(tmp_path / "w.db")
     assert [name for name, _ in MIGRATIONS] == [
         "m001_initial",
         "m002_facts_ledger",
         "m003_production",
+        "m004_usage_problem",
     ]
     tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
     assert {t: list(db[t].columns_dict) for t in tables} == {
@@ -136,6 +165,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "output_tokens",
             "seconds",
             "created_at",
+            "problem",
         ],
         "renders": [
             "key",
