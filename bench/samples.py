@@ -38,10 +38,12 @@ PREMISES = {
 }
 
 
-def run(name: str, premise: str, full: bool) -> dict[str, object]:
+def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix=f"sample-{name}-"))
-    if not full:  # stop at the script: every checkpoint before it approves on its own
-        (folder / "writersroom.toml").write_text('[room]\ncheckpoints = ["approve_script"]\n')
+    toml = "" if full else '[room]\ncheckpoints = ["approve_script"]\n'  # stop at the script
+    if threads:
+        toml += f'[providers.local]\nkind = "local"\nthreads = {threads}\n'
+    (folder / "writersroom.toml").write_text(toml)
     started = time.perf_counter()
     result = subprocess.run(
         [CLI, "new", premise, "--dir", str(folder), *(["--auto"] if full else [])],
@@ -94,13 +96,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", type=int, default=1, help="premises run on to episode.mp4")
     parser.add_argument("--only", nargs="*", help="names of the premises to run")
+    parser.add_argument("--threads", type=int, help="llama.cpp threads (default: every core)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     reports = {}
     for index, (name, premise) in enumerate(PREMISES.items()):
         if args.only and name not in args.only:
             continue
-        reports[name] = run(name, premise, index < args.full)
+        reports[name] = run(name, premise, index < args.full, args.threads)
         print(json.dumps({name: reports[name]}, ensure_ascii=False, indent=2), flush=True)
     path = OUT / "checks.json"
     known = json.loads(path.read_text()) if path.exists() else {}
