@@ -256,7 +256,7 @@ def test_a_text_answer_of_calls_becomes_tool_calls() -> None:
     )
     choice = schema["properties"]["tool_calls"]["items"]["anyOf"][0]
     assert choice["properties"]["name"] == {"const": "wave"}
-    assert "maxLength" not in json.dumps(schema)  # kept out of the grammar, checked by the tool
+    assert choice["properties"]["args"]["properties"]["who"]["maxLength"] == 40  # short: kept
     from langchain_core.messages import AIMessage
 
     parsed = with_calls(
@@ -275,11 +275,14 @@ def test_a_text_answer_of_calls_becomes_tool_calls() -> None:
 def test_the_grammar_holds_number_ranges_and_asks_only_for_required_arguments() -> None:
     from writersroom.providers.local import calls_kwargs
     from writersroom.providers.tool_calling import grammar_schema
-    from writersroom.schemas import Shot
+    from writersroom.schemas import EpisodeOutline, Shot
     from writersroom.tools.toolkit import GenerateVideo
 
     duration = grammar_schema(Shot.model_json_schema())["properties"]["duration_seconds"]
     assert duration == {"type": "integer", "minimum": 1, "maximum": 30, "title": "Duration Seconds"}
+    outline = grammar_schema(EpisodeOutline.model_json_schema())["properties"]
+    assert outline["title"]["maxLength"] == 60  # a short bound stays: the grammar holds it
+    assert "maxLength" not in outline["hook"]  # 600 would spell out 600 rules
     tool = {"type": "function", "function": {"name": "generate_video"}}
     tool["function"]["parameters"] = GenerateVideo.model_json_schema()
     args = calls_schema([tool])["properties"]["tool_calls"]["items"]["anyOf"][0]

@@ -15,22 +15,28 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from writersroom.prompting import compact, template
 
+GRAMMAR_MAX_LENGTH = 80  # string bounds up to this many characters stay in a grammar
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "user"}
 
 
 def grammar_schema(schema: Any) -> Any:
     """A JSON schema as a grammar can hold it quickly and fully.
 
-    String length bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
-    makes constrained decoding crawl (the answer is validated for lengths anyway). A bounded
-    number becomes a bounded integer: llama.cpp's grammars hold integer ranges, not number
+    Long string bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
+    makes constrained decoding crawl (the answer is validated for lengths anyway); short ones
+    (a name, a title) stay, or a model writes a 70-character title for a 60-character field.
+    A bounded number becomes a bounded integer: llama.cpp's grammars hold integer ranges, not number
     ranges, and a model that writes 45 for "at most 30" wastes an answer.
     """
     if isinstance(schema, list):
         return [grammar_schema(v) for v in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: grammar_schema(v) for k, v in schema.items() if k != "maxLength"}
+    out = {
+        k: grammar_schema(v)
+        for k, v in schema.items()
+        if k != "maxLength" or v <= GRAMMAR_MAX_LENGTH
+    }
     bounds = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
     if out.get("type") == "number" and bounds & set(out):
         out["type"] = "integer"
