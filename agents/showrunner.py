@@ -17,25 +17,27 @@ TARGET_RUNTIME_SECONDS = 90
 def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
-    """The bible. One that loses the premise's people is asked for again, unless a person's
-    notes steer it (they may change who is who); loglines that copy earlier ones are asked for
-    again on their own (the rest of the bible stands)."""
+    """The bible. One that loses the premise's people is revised once with what it lost (not
+    when a person's notes steer it: they may change who is who), and the draft that keeps more
+    of them stands; loglines that copy earlier ones are written anew on their own."""
 
-    def check(bible: SeriesBible) -> None:
-        lost = quality.lost_roles(bible, premise)
-        if lost and not notes:
-            raise ValueError(quality.lost_problem(lost))
+    def draft(notes: str, previous: SeriesBible | None) -> SeriesBible:
+        return room.ask(
+            AGENT,
+            "develop_series",
+            SeriesBible,
+            premise=premise,
+            language=language(premise),
+            episodes=str(SEASON_EPISODES),
+            revision=revision_request(notes, previous),
+        )
 
-    bible = room.ask(
-        AGENT,
-        "develop_series",
-        SeriesBible,
-        check,
-        premise=premise,
-        language=language(premise),
-        episodes=str(SEASON_EPISODES),
-        revision=revision_request(notes, previous),
-    )
+    bible = draft(notes, previous)
+    lost = quality.lost_roles(bible, premise)
+    if lost and not notes:
+        again = draft(quality.lost_problem(lost), bible)
+        if len(quality.lost_roles(again, premise)) < len(lost):
+            bible = again
     copies = quality.copied_loglines(bible)
     return _distinct_loglines(room, bible, copies) if copies else bible
 

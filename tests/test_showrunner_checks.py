@@ -57,7 +57,7 @@ def test_a_logline_still_copied_after_its_rewrite_is_dropped(tmp_path: Path) -> 
     assert [e["number"] for e in arc] == [1, 3]
 
 
-def test_a_bible_that_loses_the_premise_people_is_asked_for_again(tmp_path: Path) -> None:
+def test_a_bible_that_loses_the_premise_people_is_revised_once(tmp_path: Path) -> None:
     kept = answers()["develop_series"][0]
     lost = json.loads(json.dumps(kept))
     lost["logline"] = "A young woman fights for the family company."
@@ -69,8 +69,21 @@ def test_a_bible_that_loses_the_premise_people_is_asked_for_again(tmp_path: Path
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
     assert result.returncode == 0, result.stderr
-    problems = rows(project, "select problem from usage where task = 'develop_series'")
-    assert problems[0][0].startswith("the premise's sister, twin must be in the bible")
-    assert problems[1] == ("",)
+    assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(2,)]
     asked = [c for c in read_calls(project) if c["task"] == "develop_series"]
     assert "the premise's sister, twin must be in the bible" in asked[1]["messages"][-1]["content"]
+    (content,) = rows(project, "select content from drafts where kind = 'bible'")
+    assert json.loads(content[0])["characters"][1]["role"] == "twin sister"
+
+
+def test_a_bible_that_keeps_losing_them_is_not_asked_a_third_time(tmp_path: Path) -> None:
+    lost = answers()["develop_series"][0]
+    lost["logline"] = "A young woman fights for the family company."
+    for character in lost["characters"]:
+        character["role"] = "heroine"
+        character["arc"] = "grows up"
+        character["secrets"] = []
+    project = make_project(tmp_path / "p", answers() | {"develop_series": [lost]})
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(2,)]
