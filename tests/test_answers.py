@@ -93,3 +93,29 @@ def test_with_choices_narrows_a_field_for_constrained_decoding() -> None:
         "enum": ["Lin Mei", "Lin Yue"],
     }
     assert "enum" not in Script.model_json_schema()["$defs"]["Line"]["properties"]["speaker"]
+
+
+def test_an_over_long_string_is_cut_to_fit_at_a_sentence_end() -> None:
+    from writersroom.schemas import Critique
+
+    note = "Tighten scene two. " * 40  # 760 characters, the field takes 600
+    text = json.dumps(
+        {
+            "scores": dict.fromkeys(
+                [
+                    "hook",
+                    "conflict",
+                    "reversal",
+                    "cliffhanger",
+                    "character_consistency",
+                    "dialogue",
+                    "pacing",
+                ],
+                4,
+            ),
+            "notes": [note],
+            "verdict": "revise",
+        }
+    )
+    critique = parse(text, Critique)
+    assert len(critique.notes[0]) <= 600 and critique.notes[0].endswith("Tighten scene two.")

@@ -64,6 +64,32 @@ def with_choices(
     return narrowed
 
 
+def _clipped(data: Any, schema: type[BaseModel]) -> Any:
+    """`data` with every string that is too long for its field cut to fit, at a sentence end
+    where one fits: a small model's over-long note is read, not refused (grammars do not spell
+    out long length bounds)."""
+    try:
+        schema.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            if error["type"] != "string_too_long":
+                continue
+            *path, key = error["loc"]
+            holder = data
+            try:
+                for step in path:
+                    holder = holder[step]
+                if not isinstance(holder[key], str):
+                    continue
+            except (KeyError, IndexError, TypeError):
+                continue  # a union's branch name in the path: left to the validation error
+            limit = error["ctx"]["max_length"]
+            text = holder[key][:limit]
+            end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+            holder[key] = text[: end + 1] if end > limit // 3 else text
+    return data
+
+
 def parse(text: str, schema: type[T], check: Callable[[T], None] | None = None) -> T:
     """Parse a model's text as `schema`, repairing code fences and prose around the JSON."""
     cleaned = FENCE.sub("", text.strip())
@@ -75,7 +101,7 @@ def parse(text: str, schema: type[T], check: Callable[[T], None] | None = None) 
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
     try:
-        value = schema.model_validate(data)
+        value = schema.model_validate(_clipped(data, schema))
     except ValidationError as exc:
         raise InvalidAnswer(
             f"the answer does not match {schema.__name__}: {summarize(exc)}"
