@@ -90,7 +90,8 @@ def evaluate() -> dict[str, Any]:
     }
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
+    """A share as a whole percentage, or a dash where there is none."""
     return "—" if value is None else f"{value:.0%}"
 
 
@@ -114,10 +115,10 @@ def continuity(
             str(row["planted"]),
             str(row["found"]),
             str(row["true_positives"]),
-            _pct(row["precision"]),
-            _pct(row["recall"]),
+            pct(row["precision"]),
+            pct(row["recall"]),
         )
-    table.add_row("all", "", "", "", _pct(report["precision"]), _pct(report["recall"]))
+    table.add_row("all", "", "", "", pct(report["precision"]), pct(report["recall"]))
     console = Console()
     console.print(table)
     clean = report["errors_on_clean_scripts"]

@@ -28,6 +28,7 @@ from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
 from writersroom.evals import planting_phrases, planting_phrases_second, planting_phrases_third
+from writersroom.evals.continuity_eval import pct
 from writersroom.evals.settings import data_folder
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
 
@@ -301,10 +302,6 @@ def load_copy(play: Screenplay) -> Screenplay:
     return Screenplay(play.title, scenes, dict(play.title_page))
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
 def planted(
     data: Annotated[
         Path | None, typer.Option("--data", help="The evaldata folder (has dramabench/).")
@@ -332,10 +329,10 @@ def planted(
             kind,
             str(row["planted"]),
             str(row["found"]),
-            _pct(row["recall"]),
+            pct(row["recall"]),
             str(row["true_alarms"]),
             str(row["false_alarms"]),
-            _pct(row["precision"]),
+            pct(row["precision"]),
         )
     console = Console()
     console.print(table)

@@ -24,6 +24,7 @@ from rich.table import Table
 from writersroom import fountain
 from writersroom.errors import InputError
 from writersroom.evals import controls
+from writersroom.evals.continuity_eval import pct
 from writersroom.evals.episodes import script_text
 from writersroom.evals.judge import Judge, load_rubric
 
@@ -108,10 +109,6 @@ def summarize(items: list[dict[str, Any]], spec: str) -> dict[str, Any]:
     }
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
 def sanity(
     judge: Annotated[str | None, typer.Option("--judge", help="The judge model.")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="The evaldata folder.")] = None,
@@ -138,8 +135,8 @@ def sanity(
         table.add_column(column, justify="left" if column == "Perturbation" else "right")
     rows = [*report["per_perturbation"].items(), ("all", report["overall"])]
     for name, row in rows:
-        interval = f"{_pct(row['low'])}–{_pct(row['high'])}"
-        table.add_row(name, str(row["pairs"]), str(row["passed"]), _pct(row["rate"]), interval)
+        interval = f"{pct(row['low'])}–{pct(row['high'])}"
+        table.add_row(name, str(row["pairs"]), str(row["passed"]), pct(row["rate"]), interval)
     console = Console()
     console.print(table)
     if not report["trusted"]:

@@ -64,6 +64,15 @@ def with_choices(
     return narrowed
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at the last sentence end that fits."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "), cut.rfind("。"))
+    return cut[: end + 1] if end > limit // 3 else cut.rstrip()
+
+
 def _clipped(data: Any, schema: type[BaseModel]) -> Any:
     """`data` with every string that is too long for its field cut to fit, at a sentence end
     where one fits: a small model's over-long note is read, not refused (grammars do not spell
@@ -83,10 +92,7 @@ def _clipped(data: Any, schema: type[BaseModel]) -> Any:
                     continue
             except (KeyError, IndexError, TypeError):
                 continue  # a union's branch name in the path: left to the validation error
-            limit = error["ctx"]["max_length"]
-            text = holder[key][:limit]
-            end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
-            holder[key] = text[: end + 1] if end > limit // 3 else text
+            holder[key] = clip(holder[key], error["ctx"]["max_length"])
     return data
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from writersroom.answers import clip
 from writersroom.schemas import Beat, EpisodeOutline, Line, Scene
 
 HEADING = re.compile(
@@ -33,15 +34,6 @@ SCENES_MIN, SCENES_MAX = 2, 4
 
 def _plain(line: str) -> str:
     return SPACE.sub(" ", MARKUP.sub("", line)).strip().strip('"“”')
-
-
-def _clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters at the last sentence end that fits."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "), cut.rfind("。"))
-    return cut[: end + 1] if end > limit // 3 else cut.rstrip()
 
 
 @dataclass
@@ -122,8 +114,8 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
         raise ValueError(f"scene {number} has no action: after the heading, say what we see")
     return Scene(
         number=number,
-        heading=_clip(heading, MAX_ACTION),
-        action=_clip(" ".join(action), MAX_ACTION),
+        heading=clip(heading, MAX_ACTION),
+        action=clip(" ".join(action), MAX_ACTION),
         lines=lines[:10],
     )
 
@@ -136,7 +128,7 @@ def _is_sentence(name: str) -> bool:
 def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
     """Keep a speech once, without the stage directions written inside it (a voice would
     read them aloud)."""
-    words = _clip(SPACE.sub(" ", INLINE_PAREN.sub(" ", _plain(text))).strip(), MAX_LINE)
+    words = clip(SPACE.sub(" ", INLINE_PAREN.sub(" ", _plain(text))).strip(), MAX_LINE)
     if not words or any(line.text.casefold() == words.casefold() for line in lines):
         return
     lines.append(Line(speaker=speaker, text=words, parenthetical=paren.strip()[:80]))
