@@ -3,44 +3,91 @@ after an episode is approved, the facts it established for the ledger."""
 
 from __future__ import annotations
 
+from writersroom import fountain
 from writersroom.agents._drafts import dump, earlier, remembered
 from writersroom.agents.director import numbered
 from writersroom.answers import with_choices
+from writersroom.prompting import compact
 from writersroom.room import Room
-from writersroom.schemas import ContinuityReport, EpisodeFacts, EpisodeOutline, Script, SeriesBible
+from writersroom.schemas import (
+    ContinuityIssue,
+    ContinuityReport,
+    EpisodeFacts,
+    EpisodeOutline,
+    Script,
+    SeriesBible,
+)
 
 AGENT = "continuity"
+WINDOW_TOKENS = 2500  # of script per answer (characters / 4): a film is read in parts
+
+
+def scene_text(play: fountain.Screenplay, scenes: list[fountain.SceneText]) -> str:
+    """Scenes as the agent reads them: each scene's dialogue lines numbered from 1, speakers
+    spelled as the title page's cast."""
+    names = {name.casefold(): name for name, _ in play.cast()}
+    return compact(
+        [
+            {
+                "scene": s.number,
+                "heading": s.heading,
+                "action": "\n".join(e.text for e in s.elements if isinstance(e, fountain.Action)),
+                "lines": {
+                    str(i): f"{names.get(d.speaker.casefold(), d.speaker)}: {d.text}"
+                    for i, d in enumerate(s.dialogue(), 1)
+                },
+            }
+            for s in scenes
+        ]
+    )
+
+
+def windows(play: fountain.Screenplay, budget: int = WINDOW_TOKENS) -> list[str]:
+    """The play in runs of whole scenes of at most `budget` tokens each (a longer scene alone)."""
+    parts: list[list[fountain.SceneText]] = [[]]
+    size = 0
+    for scene in play.scenes:
+        cost = len(scene_text(play, [scene])) // 4
+        if parts[-1] and size + cost > budget:
+            parts.append([])
+            size = 0
+        parts[-1].append(scene)
+        size += cost
+    return [scene_text(play, scenes) for scenes in parts if scenes]
 
 
 def check_continuity(
-    room: Room, bible: SeriesBible, script: Script, summaries: list[dict]
-) -> ContinuityReport:
-    """The agent's layer: contradictions with the retrieved facts that rules cannot see."""
-    scenes = {s.number: len(s.lines) for s in script.scenes}
+    room: Room, bible: str, play: fountain.Screenplay, summaries: list[dict]
+) -> list[ContinuityIssue]:
+    """The agent's layer: contradictions with the bible (as text) and the retrieved facts that
+    rules cannot see. A long script is read window by window."""
+    lines = {s.number: len(s.dialogue()) for s in play.scenes}
 
     def check(report: ContinuityReport) -> None:
         for issue in report.issues:
-            if issue.scene not in scenes:
+            if issue.scene not in lines:
                 raise ValueError(f"an issue cites scene {issue.scene}, which the script lacks")
-            if issue.line is not None and issue.line > scenes[issue.scene]:
+            if issue.line is not None and issue.line > lines[issue.scene]:
                 raise ValueError(
                     f"an issue cites line {issue.line} of scene {issue.scene}, "
-                    f"which has {scenes[issue.scene]} lines"
+                    f"which has {lines[issue.scene]} lines"
                 )
 
-    report = room.ask(
-        AGENT,
-        "check_continuity",
-        ContinuityReport,
-        check,
-        bible=dump(bible),
-        earlier=earlier(summaries),
-        memory=remembered(room, numbered(script)),
-        script=numbered(script),
-    )
-    return ContinuityReport(
-        issues=[i.model_copy(update={"found_by": "agent"}) for i in report.issues]
-    )
+    found: dict[tuple[str, int, int | None], ContinuityIssue] = {}
+    for text in windows(play):
+        report = room.ask(
+            AGENT,
+            "check_continuity",
+            ContinuityReport,
+            check,
+            bible=bible,
+            earlier=earlier(summaries),
+            memory=remembered(room, text),
+            script=text,
+        )
+        for issue in report.issues:
+            found.setdefault((issue.kind, issue.scene, issue.line), issue)
+    return [i.model_copy(update={"found_by": "agent"}) for i in found.values()]
 
 
 def extract_facts(

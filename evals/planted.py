@@ -23,7 +23,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from writersroom import fountain
+from writersroom import checker, fountain
+from writersroom.agents import continuity
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
@@ -31,6 +32,7 @@ from writersroom.evals import planting_phrases, planting_phrases_second, plantin
 from writersroom.evals.continuity_eval import pct
 from writersroom.evals.settings import data_folder
 from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
+from writersroom.room import Room
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
 TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
@@ -211,10 +213,19 @@ def retype(cue: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def found(play: Screenplay, cast: list[CastMember]) -> set[tuple[str, int]]:
+Found = dict[str, set[tuple[str, int]]]  # per layer (rules, agent, merged): (type, scene)
+
+
+def found(play: Screenplay, cast: list[CastMember], room: Room | None = None) -> Found:
+    """The errors each layer raises: the rules, and with a room the agent and both merged."""
     canon = Canon(cast, [], 1, source="the planted cast")
-    issues = Rules(play, canon).run()
-    return {(i.kind, i.scene) for i in issues if i.severity == "error"}
+    rules = {(i.kind, i.scene) for i in Rules(play, canon).run() if i.severity == "error"}
+    if room is None:
+        return {"rules": rules}
+    bible = checker.cast_as_bible(play, canon)
+    issues = continuity.check_continuity(room, bible, play, [])
+    agent = {(i.kind, i.scene) for i in issues if i.severity == "error"}
+    return {"rules": rules, "agent": agent, "merged": rules | agent}
 
 
 def cast_of(play: Screenplay, extra: list[CastMember]) -> list[CastMember]:
@@ -226,61 +237,87 @@ def cast_of(play: Screenplay, extra: list[CastMember]) -> list[CastMember]:
     return extra + [CastMember(c) for c in cues if c.casefold() not in names]
 
 
-def evaluate(data: Path, seed: int = SEED, phrasings: str = "first") -> dict[str, Any]:
-    """Precision and recall per type on the planted copies; errors on the originals."""
+@dataclass
+class Tally:
+    """One layer's counts: plants found, true and false alarms, per type."""
+
+    planted: Counter[str] = field(default_factory=Counter)
+    recalled: Counter[str] = field(default_factory=Counter)
+    tp: Counter[str] = field(default_factory=Counter)
+    fp: Counter[str] = field(default_factory=Counter)
+    alarms: Counter[str] = field(default_factory=Counter)  # errors on the originals
+    flagged: int = 0  # originals with an error
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def original(self, errors: set[tuple[str, int]]) -> None:
+        self.alarms.update(k for k, _ in errors)
+        self.flagged += bool(errors)
+
+    def copy(self, ident: str, p: Plant, new: set[tuple[str, int]]) -> None:
+        self.planted[p.kind] += 1
+        hits = {(k, s) for k, s in new if k == p.kind and s in p.scenes}
+        self.tp[p.kind] += len(hits)
+        for k, _ in new - hits - p.also:
+            self.fp[k] += 1
+        if hits:
+            self.recalled[p.kind] += 1
+        else:
+            self.misses.append({"script": ident, "type": p.kind, "planted": p.how})
+
+    def per_type(self) -> dict[str, dict[str, Any]]:
+        tp, fp, planted, recalled = self.tp, self.fp, self.planted, self.recalled
+        return {
+            k: {
+                "planted": planted[k],
+                "found": recalled[k],
+                "recall": round(recalled[k] / planted[k], 3) if planted[k] else None,
+                "true_alarms": tp[k],
+                "false_alarms": fp[k],
+                "precision": round(tp[k] / (tp[k] + fp[k]), 3) if tp[k] + fp[k] else None,
+            }
+            for k in dict.fromkeys([*TYPES, *fp])
+        }
+
+
+def evaluate(
+    data: Path,
+    seed: int = SEED,
+    phrasings: str = "first",
+    room: Room | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Precision and recall per type on the planted copies, errors on the originals: for the
+    rules, and with a room (the continuity agent's model) for the agent and both merged.
+    `limit` takes the first scripts only (the agent reads each script six or seven times)."""
     global ph
     if phrasings not in PHRASINGS:
         raise InputError(f"unknown phrasings {phrasings!r}: choose {' or '.join(PHRASINGS)}")
     ph = PHRASINGS[phrasings]
     rng = random.Random(seed)
-    scripts = load(data)
-    alarms: Counter[str] = Counter()
-    flagged = 0
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    planted: Counter[str] = Counter()
-    recalled: Counter[str] = Counter()
-    misses: list[dict[str, Any]] = []
+    scripts = load(data)[:limit]
+    tallies: dict[str, Tally] = {}
     for ident, original in scripts:
-        base = found(original, [])
-        alarms.update(k for k, _ in base)
-        flagged += bool(base)
+        base = found(original, [], room)
+        for layer, errors in base.items():
+            tallies.setdefault(layer, Tally()).original(errors)
         for kind in TYPES:
             copy = load_copy(original)
             p = plant(copy, kind, rng)
             if p is None:
                 continue
-            before = found(original, cast_of(original, p.cast)) if p.cast else base
-            new = found(copy, cast_of(copy, p.cast)) - before
-            planted[kind] += 1
-            hits = {(k, s) for k, s in new if k == kind and s in p.scenes}
-            tp[kind] += len(hits)
-            for k, _ in new - hits - p.also:
-                fp[k] += 1
-            if hits:
-                recalled[kind] += 1
-            else:
-                misses.append({"script": ident, "type": kind, "planted": p.how})
-    per_type = {
-        k: {
-            "planted": planted[k],
-            "found": recalled[k],
-            "recall": round(recalled[k] / planted[k], 3) if planted[k] else None,
-            "true_alarms": tp[k],
-            "false_alarms": fp[k],
-            "precision": round(tp[k] / (tp[k] + fp[k]), 3) if tp[k] + fp[k] else None,
+            before = found(original, cast_of(original, p.cast), room) if p.cast else base
+            after = found(copy, cast_of(copy, p.cast), room)
+            for layer, tally in tallies.items():
+                tally.copy(ident, p, after[layer] - before[layer])
+    report: dict[str, Any] = {"scripts": len(scripts), "seed": seed, "phrasings": phrasings}
+    for layer, tally in tallies.items():
+        report[layer] = {
+            "per_type": tally.per_type(),
+            "originals_flagged": tally.flagged,
+            "errors_on_originals": dict(tally.alarms),
+            "misses": tally.misses,
         }
-        for k in dict.fromkeys([*TYPES, *fp])
-    }
-    return {
-        "scripts": len(scripts),
-        "seed": seed,
-        "phrasings": phrasings,
-        "per_type": per_type,
-        "originals_flagged": flagged,
-        "errors_on_originals": dict(alarms),
-        "misses": misses,
-    }
+    return report
 
 
 def load_copy(play: Screenplay) -> Screenplay:
@@ -310,35 +347,56 @@ def planted(
     phrasings: Annotated[
         str, typer.Option(help="first, second (both studied while the rules were written), third.")
     ] = "first",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Measure the continuity agent on this model too (PROVIDER:MODEL), and the "
+            "layers merged.",
+        ),
+    ] = None,
+    scripts: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N scripts (default: all 100).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """The rules' precision and recall per type on errors planted into 100 DramaBench scripts."""
+    """Continuity rules (and with --model the agent) on errors planted into DramaBench scripts:
+    precision and recall per type, and the errors raised on the untouched originals."""
     try:
-        report = evaluate(data_folder(data), seed, phrasings)
+        room = checker.reading_room(model, Path.cwd()) if model else None
+        report = evaluate(data_folder(data), seed, phrasings, room, scripts)
     except WritersroomError as exc:
         Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"Continuity rules on errors planted into {report['scripts']} scripts")
-    for column in ("Type", "Planted", "Found", "Recall", "True alarms", "False", "Precision"):
-        table.add_column(column, justify="left" if column == "Type" else "right")
-    for kind, row in report["per_type"].items():
-        table.add_row(
-            kind,
-            str(row["planted"]),
-            str(row["found"]),
-            pct(row["recall"]),
-            str(row["true_alarms"]),
-            str(row["false_alarms"]),
-            pct(row["precision"]),
-        )
     console = Console()
-    console.print(table)
-    errors = ", ".join(f"{k} {n}" for k, n in report["errors_on_originals"].items()) or "none"
-    console.print(
-        f"Originals with an error: {report['originals_flagged']} of {report['scripts']} "
-        f"({errors}); seed {report['seed']}, {report['phrasings']} phrasings",
-        highlight=False,
-    )
+    for layer in ("rules", "agent", "merged"):
+        if layer not in report:
+            continue
+        name = {"rules": "rules", "agent": f"agent on {model}", "merged": "rules and agent"}
+        table = Table(
+            title=f"Continuity {name[layer]}: errors planted into {report['scripts']} scripts"
+        )
+        for column in ("Type", "Planted", "Found", "Recall", "True alarms", "False", "Precision"):
+            table.add_column(column, justify="left" if column == "Type" else "right")
+        for kind, row in report[layer]["per_type"].items():
+            table.add_row(
+                kind,
+                str(row["planted"]),
+                str(row["found"]),
+                pct(row["recall"]),
+                str(row["true_alarms"]),
+                str(row["false_alarms"]),
+                pct(row["precision"]),
+            )
+        console.print(table)
+        alarms = report[layer]["errors_on_originals"]
+        errors = ", ".join(f"{k} {n}" for k, n in alarms.items()) or "none"
+        console.print(
+            f"Originals with an error: {report[layer]['originals_flagged']} of "
+            f"{report['scripts']} ({errors}); seed {report['seed']}, "
+            f"{report['phrasings']} phrasings",
+            highlight=False,
+        )

@@ -10,8 +10,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import wave
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +121,55 @@ def killed_while_answering(project: Path, premise: str, task: str) -> None:
         time.sleep(0.1)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
+
+
+class RecordedOpenAI(ThreadingHTTPServer):
+    """An OpenAI-compatible chat endpoint on loopback that answers with recorded content (the
+    response shape of OpenAI's chat completions) and keeps every request body. `content` is the
+    answer, or makes it from the request body."""
+
+    def __init__(self, content: str | Callable[[dict[str, Any]], str]) -> None:
+        self.content = content
+        self.bodies: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                server.bodies.append({"path": self.path, **body})
+                answer = server.content if isinstance(server.content, str) else server.content(body)
+                reply = {
+                    "id": f"chatcmpl-{len(server.bodies)}",
+                    "object": "chat.completion",
+                    "created": 1_764_000_000,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": answer},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 321, "completion_tokens": 54, "total_tokens": 375},
+                }
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    def __enter__(self) -> str:
+        """Serve in a thread; the base URL."""
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def __exit__(self, *_: object) -> None:
+        self.shutdown()
+        self.server_close()

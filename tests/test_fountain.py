@@ -132,4 +132,4 @@ def test_check_reports_planted_errors_and_passes_clean_scripts() -> None:
     assert text[issue["file_line"] - 1] == "SONG RUYU"
     human = wr("check", str(SET.joinpath("drift_1323.fountain")))
     assert human.returncode == 1
-    assert 'error · name_drift · scene 2, line 3: "SONG RUYU" speaks' in human.stdout
+    assert 'error · name_drift · rules · scene 2, line 3: "SONG RUYU" speaks' in human.stdout

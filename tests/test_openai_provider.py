@@ -6,17 +6,14 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import RecordedOpenAI, make_project, rows, smollm2, wr
 from conftest import answers as answers_json
-from conftest import make_project, rows, smollm2, wr
 
 from writersroom import answers
 from writersroom.config import ProviderConfig
@@ -89,63 +86,18 @@ def test_structured_answer_over_http(server: str, tmp_path: Path) -> None:
     assert seen[-1].input_tokens > 10 and seen[-1].output_tokens > 5  # usage from the server
 
 
-class RecordedOpenAI(ThreadingHTTPServer):
-    """An OpenAI-compatible chat endpoint on loopback that answers with a recorded critique
-    (the response shape of OpenAI's chat completions) and keeps every request body."""
-
-    def __init__(self, content: str) -> None:
-        self.content = content
-        self.bodies: list[dict[str, Any]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                body = json.loads(self.rfile.read(length))
-                server.bodies.append({"path": self.path, **body})
-                reply = {
-                    "id": f"chatcmpl-{len(server.bodies)}",
-                    "object": "chat.completion",
-                    "created": 1_764_000_000,
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": server.content},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 321, "completion_tokens": 54, "total_tokens": 375},
-                }
-                data = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-
-
 def test_two_agents_on_two_providers_in_one_run(tmp_path: Path) -> None:
     """The editor on an OpenAI-compatible endpoint, the others scripted, in one run: each agent's
     calls go to its own provider, with the schema of its answer in the request."""
     critique = json.dumps(answers_json()["review_script"][0])
     endpoint = RecordedOpenAI(critique)
-    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{endpoint.server_address[1]}/v1"
-    project = make_project(
-        tmp_path / "p",
-        extra_toml=f'editor = "loopback:critic-7b"\n\n[providers.loopback]\nkind = "openai"\n'
-        f'base_url = "{base_url}"\napi_key = "sk-local"\n',
-    )
-    try:
+    with endpoint as base_url:
+        project = make_project(
+            tmp_path / "p",
+            extra_toml=f'editor = "loopback:critic-7b"\n\n[providers.loopback]\nkind = "openai"\n'
+            f'base_url = "{base_url}"\napi_key = "sk-local"\n',
+        )
         result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
-    finally:
-        endpoint.shutdown()
     assert result.returncode == 0, result.stderr
     models = dict(rows(project, "select agent, model from usage group by agent"))
     assert models == {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 from pathlib import Path
+from typing import Any
 
-from writersroom import fountain
+from conftest import RecordedOpenAI
+
+from writersroom import checker, fountain
 from writersroom.evals import planted
 
 SCRIPT = """Title: The Pawn Shop
@@ -77,13 +81,14 @@ def dataset(tmp_path: Path, copies: int = 6) -> Path:
 
 def test_the_report_has_every_type_and_a_clean_original(tmp_path: Path) -> None:
     report = planted.evaluate(dataset(tmp_path))
-    assert report["scripts"] == 6 and report["originals_flagged"] == 0
+    assert report["scripts"] == 6 and report["rules"]["originals_flagged"] == 0
+    assert "agent" not in report  # no model: the rules only
     for kind in planted.TYPES:
-        row = report["per_type"][kind]
+        row = report["rules"]["per_type"][kind]
         assert row["planted"] == 6, kind
         assert 0 <= row["found"] <= row["planted"]
-    assert report["per_type"]["timeline"]["recall"] == 1.0
-    assert report["per_type"]["name_drift"]["recall"] == 1.0
+    assert report["rules"]["per_type"]["timeline"]["recall"] == 1.0
+    assert report["rules"]["per_type"]["name_drift"]["recall"] == 1.0
 
 
 def test_the_same_seed_plants_the_same_errors(tmp_path: Path) -> None:
@@ -125,3 +130,57 @@ def test_the_command_prints_the_table(tmp_path: Path) -> None:
     assert "dead_character" in result.output and "Originals with an error: 0 of 2" in result.output
     missing = CliRunner().invoke(app, ["planted", "--data", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    same = sum(m.size for m in difflib.SequenceMatcher(None, a, b).get_matching_blocks())
+    return same >= max(len(a), len(b)) - 1
+
+
+def spelling_reader(body: dict[str, Any]) -> str:
+    """A reader on the far side of the endpoint: a speaker spelled one letter away from another
+    speaker is name drift, in the scene of the rarer spelling."""
+    scenes = json.loads(
+        body["messages"][-1]["content"].split("Script draft", 1)[1].split("\n", 1)[1]
+    )
+    said: dict[str, list[int]] = {}
+    for scene in scenes:
+        for line in scene["lines"].values():
+            said.setdefault(line.split(":", 1)[0], []).append(scene["scene"])
+    issues = [
+        {
+            "kind": "name_drift",
+            "severity": "error",
+            "scene": said[rare][0],
+            "description": f"{rare} is {common} misspelled",
+        }
+        for rare in said
+        for common in said
+        if len(said[rare]) < len(said[common]) and one_letter_apart(rare, common)
+    ]
+    return json.dumps({"issues": issues})
+
+
+def test_the_agent_layer_and_the_merge_are_measured_beside_the_rules(tmp_path: Path) -> None:
+    """`--model`: the agent reads every original and planted copy over HTTP; its layer and the
+    merged one get their own figures, and what it cannot see stays the rules' alone."""
+    data = dataset(tmp_path / "data", copies=2)
+    endpoint = RecordedOpenAI(spelling_reader)
+    with endpoint as base_url:
+        (tmp_path / "writersroom.toml").write_text(
+            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
+            'api_key = "sk-local"\n'
+        )
+        room = checker.reading_room("loopback:checker-7b", tmp_path)
+        report = planted.evaluate(data, room=room, limit=1)
+    assert report["scripts"] == 1
+    rules, agent, merged = (report[layer]["per_type"] for layer in ("rules", "agent", "merged"))
+    assert agent["name_drift"]["recall"] == 1.0 and agent["name_drift"]["false_alarms"] == 0
+    assert agent["dead_character"]["found"] == 0  # this reader only spells
+    assert merged["name_drift"]["recall"] == 1.0
+    assert merged["dead_character"]["found"] == rules["dead_character"]["found"]
+    assert report["agent"]["originals_flagged"] == 0
+    assert len(endpoint.bodies) >= 6  # the original and each of its five copies
+    assert {b["model"] for b in endpoint.bodies} == {"checker-7b"}

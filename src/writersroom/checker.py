@@ -7,16 +7,21 @@ merged into one report; its errors block `approve_script` unless the person over
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from writersroom import fountain
+from writersroom.agents import continuity
+from writersroom.config import check_models, load_config
 from writersroom.continuity_canon import Canon, CastMember, Known
 from writersroom.continuity_rules import Rules
 from writersroom.facts import Ledger
 from writersroom.facts import merge as merge_facts
-from writersroom.memory import Memory
+from writersroom.memory import Memory, open_database
+from writersroom.providers import ModelRegistry
+from writersroom.room import Room
 from writersroom.schemas import (
     ContinuityIssue,
     ContinuityReport,
@@ -40,16 +45,37 @@ def rule_issues(script: Script, canon: Canon) -> list[ContinuityIssue]:
     return Rules(fountain.from_script(script), canon).run()
 
 
-def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> ContinuityReport:
-    """One report: the rules' issues, then the agent's that the rules did not already raise."""
+def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> list[ContinuityIssue]:
+    """The rules' issues and the agent's that the rules did not already raise, errors first."""
     seen = {(i.kind, i.scene, i.line) for i in rules}
     extra = [
         i.model_copy(update={"found_by": "agent"})
         for i in agent
         if (i.kind, i.scene, i.line) not in seen
     ]
-    issues = sorted(rules + extra, key=lambda i: (i.severity != "error", i.scene, i.line or 0))
-    return ContinuityReport(issues=issues[:MAX_ISSUES])
+    return sorted(rules + extra, key=lambda i: (i.severity != "error", i.scene, i.line or 0))
+
+
+def report(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> ContinuityReport:
+    """One report of both layers, within a report's bound."""
+    return ContinuityReport(issues=merge(rules, agent)[:MAX_ISSUES])
+
+
+def reading_room(spec: str, folder: Path, episode: int = 1) -> Room:
+    """A room for the continuity agent on `spec` (PROVIDER:MODEL) over scripts outside any
+    series: no memory; the providers as `folder`'s writersroom.toml configures them."""
+    config = load_config(folder).with_models({continuity.AGENT: spec})
+    check_models(config)
+    memory = Memory(open_database(Path(":memory:")))
+    return Room(config, memory, ModelRegistry(config, folder), episode, frozenset())
+
+
+def cast_as_bible(play: fountain.Screenplay, canon: Canon) -> str:
+    """What stands for the bible of a script outside any series: its cast, or its speakers."""
+    cast = [m.name + (f" ({m.age})" if m.age else "") for m in canon.cast] or list(
+        dict.fromkeys(d.speaker for s in play.scenes for d in s.dialogue())
+    )
+    return f"(no bible: the cast on the script's title page or its speakers) {', '.join(cast)}"
 
 
 def episode_memory(

@@ -175,6 +175,17 @@ class ProjectConfig(BaseModel, extra="forbid"):
         return self.model_copy(update={"models": models})
 
 
+def check_models(config: ProjectConfig) -> None:
+    """Every agent's model names a known provider (ConfigError otherwise), before anything is
+    written."""
+    for agent in AGENTS:
+        try:
+            provider, _ = split_spec(config.model_for(agent))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        config.provider(provider)
+
+
 def parse_overrides(items: list[str]) -> dict[str, str]:
     """`AGENT=provider:model` items given on the command line, as a mapping."""
     overrides = {}

@@ -16,8 +16,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from writersroom import checker, production, quality
+from writersroom import checker, fountain, production, quality
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
+from writersroom.agents._drafts import dump
 from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
 from writersroom.facts import Ledger
 from writersroom.room import Room
@@ -113,12 +114,15 @@ def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Litera
     found = checker.rule_issues(script, checker.canon_for(room.memory, bible, state["episode"]))
     repeats = [problem.as_issue() for problem in quality.script_problems(script)]
     if repeats and state.get("review_round", 0) < room.config.room.review_rounds:
-        report = checker.merge(found + repeats, [])  # going back anyway: no model reads it
+        report = checker.report(found + repeats, [])  # going back anyway: no model reads it
     else:
         agent = continuity.check_continuity(
-            room, bible, script, room.memory.summaries(before=state["episode"])
+            room,
+            dump(bible),
+            fountain.from_script(script),
+            room.memory.summaries(before=state["episode"]),
         )
-        report = checker.merge(found + repeats, agent.issues)
+        report = checker.report(found + repeats, agent)
     content = report.model_dump(mode="json")
     revisions = _save(room, state, "continuity", content, continuity.AGENT)
     return Command(goto="review_script", update={"continuity": content, "revisions": revisions})

@@ -23,17 +23,15 @@ from rich.console import Console
 from writersroom import answers, checker
 from writersroom.answers import summarize
 from writersroom.config import (
-    AGENTS,
     CONFIG_FILE,
     DATABASE_FILE,
     DEFAULT_TOML,
-    ProjectConfig,
+    check_models,
     load_config,
     parse_overrides,
-    split_spec,
 )
 from writersroom.drafts import validate_draft
-from writersroom.errors import ConfigError, Conflict, InputError
+from writersroom.errors import Conflict, InputError
 from writersroom.graph import build_graph
 from writersroom.live import TokenMeter
 from writersroom.memory import Memory, open_database
@@ -54,17 +52,6 @@ class Pending:
     kind: str
     revision: int
     payload: dict[str, Any]
-
-
-def check_models(config: ProjectConfig) -> None:
-    """Every agent's model names a known provider (ConfigError otherwise), before anything is
-    written."""
-    for agent in AGENTS:
-        try:
-            provider, _ = split_spec(config.model_for(agent))
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        config.provider(provider)
 
 
 class Project:

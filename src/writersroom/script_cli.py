@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from writersroom import checker, fountain, plain
+from writersroom.agents import continuity
+from writersroom.config import check_models
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
@@ -24,6 +26,9 @@ from writersroom.facts import Ledger
 from writersroom.handoff import exports
 from writersroom.handoff.exports import TimelineKind
 from writersroom.project import Project
+from writersroom.prompting import compact
+from writersroom.providers import ModelRegistry
+from writersroom.room import Room
 from writersroom.schemas import ContinuityIssue, Script, SeriesBible
 
 memory_app = typer.Typer(help="Search the series memory: facts, scenes and summaries.")
@@ -108,6 +113,24 @@ def _canon(play: fountain.Screenplay, series: Path | None) -> Canon:
         return checker.canon_for(project.memory, SeriesBible.model_validate(data), episode)
 
 
+def _agent_issues(
+    play: fountain.Screenplay, canon: Canon, spec: str, series: Path | None
+) -> list[ContinuityIssue]:
+    """The continuity agent's layer on `spec`: against the series' bible and memory, or the
+    script's own cast with no memory."""
+    if series is None:
+        room = checker.reading_room(spec, Path.cwd(), canon.episode)
+        return continuity.check_continuity(room, checker.cast_as_bible(play, canon), play, [])
+    with project_at(series) as project:
+        config = project.config.with_models({continuity.AGENT: spec})
+        check_models(config)
+        room = Room(
+            config, project.memory, ModelRegistry(config, project.path), canon.episode, frozenset()
+        )
+        summaries = project.memory.summaries(before=canon.episode)
+        return continuity.check_continuity(room, compact(project.memory.bible()), play, summaries)
+
+
 def _file_line(play: fountain.Screenplay, issue: ContinuityIssue) -> int | None:
     scene = next((s for s in play.scenes if s.number == issue.scene), None)
     if scene is None:
@@ -121,23 +144,38 @@ def check(
     series: Annotated[
         Path | None, typer.Option(help="Check against this series' bible and memory.")
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Run the continuity agent on this model too (PROVIDER:MODEL)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a Fountain script's continuity; exit code 1 when it has errors.
 
     Against a series' memory with --series; otherwise against the cast on its title page
-    (`Characters: Name (age), ...`), or the speakers as they first appear.
+    (`Characters: Name (age), ...`), or the speakers as they first appear. The rules always
+    run; with --model the continuity agent reads the script as well, and each issue says
+    which layer found it.
     """
     with one_line_errors():
         play = fountain.read_script_file(script)
         canon = _canon(play, series)
-    issues = Rules(play, canon).run()
+        rules = Rules(play, canon).run()
+        agent = _agent_issues(play, canon, model, series) if model else []
+    issues = checker.merge(rules, agent)
     errors = [i for i in issues if i.severity == "error"]
+    layers = {
+        layer: sum(i.found_by == layer for i in issues)
+        for layer in ("rules", *(["agent"] if model else []))
+    }
     if as_json:
         report = {
             "script": str(script),
             "errors": len(errors),
             "warnings": len(issues) - len(errors),
+            "found_by": layers,
             "issues": [
                 i.model_dump(mode="json") | {"file_line": _file_line(play, i)} for i in issues
             ],
@@ -146,15 +184,19 @@ def check(
     else:
         out.print(
             f"{escape(str(script))}: {len(play.scenes)} scenes, {len(errors)} error(s), "
-            f"{len(issues) - len(errors)} warning(s)",
+            f"{len(issues) - len(errors)} warning(s)"
+            + (f" (rules {layers['rules']}, agent on {model} {layers['agent']})" if model else ""),
             highlight=False,
+            soft_wrap=True,
         )
         for issue in issues:
             at = _file_line(play, issue)
             where = f" (line {at} of the file)" if at else ""
             out.print(
-                f"  {issue.severity} · {issue.kind} · {escape(checker.describe(issue))}{where}",
+                f"  {issue.severity} · {issue.kind} · {issue.found_by} · "
+                f"{escape(checker.describe(issue))}{where}",
                 highlight=False,
+                soft_wrap=True,
             )
     if errors:
         raise typer.Exit(1)
