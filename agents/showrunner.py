@@ -17,9 +17,10 @@ TARGET_RUNTIME_SECONDS = 90
 def develop_series(
     room: Room, premise: str, notes: str = "", previous: SeriesBible | None = None
 ) -> SeriesBible:
-    """The bible. One that loses the premise's people is revised once with what it lost (not
-    when a person's notes steer it: they may change who is who), and the draft that keeps more
-    of them stands; loglines that copy earlier ones are written anew on their own."""
+    """The bible. One that loses the premise's people, or names characters by their roles, is
+    revised once with what is wrong (not when a person's notes steer it: they may change who is
+    who), and the draft with fewer faults stands; loglines that copy earlier ones are written
+    anew on their own."""
 
     def draft(notes: str, previous: SeriesBible | None) -> SeriesBible:
         return room.ask(
@@ -33,10 +34,10 @@ def develop_series(
         )
 
     bible = draft(notes, previous)
-    lost = quality.lost_roles(bible, premise)
-    if lost and not notes:
-        again = draft(quality.lost_problem(lost), bible)
-        if len(quality.lost_roles(again, premise)) < len(lost):
+    faults, problems = quality.first_draft_faults(bible, premise)
+    if faults and not notes:
+        again = draft(problems, bible)
+        if quality.first_draft_faults(again, premise)[0] < faults:
             bible = again
     copies = quality.copied_loglines(bible)
     return _distinct_loglines(room, bible, copies) if copies else bible

@@ -121,3 +121,21 @@ def test_copied_loglines_with_other_names_are_found() -> None:
     assert problems == [
         "the logline of episode 2 copies episode 1's; each episode needs its own event"
     ]
+
+
+def test_characters_named_by_what_they_are() -> None:
+    named = bible("A nurse saves a billionaire.", ["nurse", "patient", "father"], ["x"])
+    assert quality.role_names(named) == []
+    for names, expected in [
+        (["Nurse", "The Patient", "Lin Guo"], ["Nurse", "The Patient"]),
+        (["Dr. Lin", "Old Father", "Nurses"], ["Old Father", "Nurses"]),
+        (["护士", "林梅", "富豪"], ["护士", "富豪"]),
+        (["Victor Nurse", "Doctor Who", "Detective Lin"], []),  # a name in it: kept
+    ]:
+        pairs = zip(named.characters, names, strict=True)
+        cast = [c.model_copy(update={"name": n}) for c, n in pairs]
+        renamed = named.model_copy(update={"characters": cast})
+        faults, notes = quality.first_draft_faults(renamed, "A nurse saves a billionaire.")
+        assert quality.role_names(renamed) == expected
+        assert faults >= len(expected)
+        assert all(n in notes for n in expected)

@@ -20,7 +20,7 @@ from writersroom.schemas import ContinuityIssue, Scene, Script, SeriesBible
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 NEAR_COPY = 0.8  # word-bigram overlap above which two texts are the same text reworded
-ROLE_STEM = re.compile(r"(?:'s|s|es)$")
+TITLES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
 
 
 def words(text: str) -> list[str]:
@@ -131,14 +131,21 @@ def roles() -> dict[str, str]:
     return {word.casefold(): family for family, listed in table.items() for word in listed}
 
 
+def role_of(word: str) -> str | None:
+    """The role family of a (casefolded) word, its plural or possessive too: nurses, wives'."""
+    forms = [word, word.removesuffix("'s"), word.removesuffix("s"), word.removesuffix("es")]
+    forms.append(word.removesuffix("ves") + "fe")  # wives
+    return next((roles()[f] for f in forms if f in roles()), None)
+
+
 def premise_roles(text: str) -> set[str]:
     """The role families that `text` names, e.g. {"nurse", "father", "billionaire"}."""
     found = set()
     lowered = text.casefold()
     for token in WORD.findall(lowered):
-        for form in (token, ROLE_STEM.sub("", token)):
-            if form in roles():
-                found.add(roles()[form])
+        family = role_of(token)
+        if family:
+            found.add(family)
     for word, family in roles().items():  # Chinese has no spaces: look for the word itself
         if CJK.search(word) and word in lowered:
             found.add(family)
@@ -159,6 +166,30 @@ def lost_problem(lost: list[str]) -> str:
         f"the premise's {', '.join(lost)} must be in the bible (a character's role or arc), "
         "as the premise has them"
     )
+
+
+def role_names(bible: SeriesBible) -> list[str]:
+    """Characters named by what they are ("Nurse", "The Patient", "护士"), not who they are."""
+    named = []
+    for character in bible.characters:
+        tokens = [t for t in WORD.findall(character.name.casefold()) if t not in TITLES]
+        if tokens and all(role_of(t) for t in tokens):
+            named.append(character.name)
+    return named
+
+
+def first_draft_faults(bible: SeriesBible, premise: str) -> tuple[int, str]:
+    """How many faults a first bible draft is revised for (each premise role lost, each
+    character named by a role), and the notes that say so."""
+    lost, named = lost_roles(bible, premise), role_names(bible)
+    notes = [lost_problem(lost)] if lost else []
+    if named:
+        notes.append(
+            f"{', '.join(named)} {'is a role' if len(named) == 1 else 'are roles'}, not "
+            "names: give every character a personal name (given and family name) and put "
+            "what they are in their role"
+        )
+    return len(lost) + len(named), "\n".join(notes)
 
 
 def copied_loglines(bible: SeriesBible) -> list[tuple[int, int]]:
