@@ -8,13 +8,18 @@ the schema and refused when it repeats an earlier one; other models answer with 
 
 from __future__ import annotations
 
-from writersroom import quality, screenplay
+from writersroom import prompting, quality, screenplay
 from writersroom.agents._drafts import dump, language, remembered, revision_request
 from writersroom.answers import with_choices
 from writersroom.room import Room
 from writersroom.schemas import EpisodeOutline, Scene, Script, SeriesBible
 
 AGENT = "screenwriter"
+OPEN_ON = "Open on the hook:"
+END_ON = "End the scene on the cliffhanger:"
+SO_FAR = "The scenes so far:"
+NOTES = "Notes on the previous draft, to address now:"
+PREVIOUS = "The previous draft of this scene:"
 SCENE_TOKENS = 450  # a scene of a vertical drama: a heading, an action and up to eight lines
 NEXT_SCENE = ["\nINT.", "\nEXT.", "\nINT ", "\nEXT ", "\n内景", "\n外景"]
 
@@ -69,8 +74,22 @@ def _write_scenes(
     for number, beats in enumerate(plan, 1):
         earlier = list(scenes)
 
-        def read(text: str, number: int = number, earlier: list[Scene] = earlier) -> Scene:
-            scene = screenplay.read_scene(text, number, cast)
+        asked = "\n".join(
+            [
+                prompting.instructions("write_scene"),
+                f"Now write scene {number} of {len(plan)} only.",
+                OPEN_ON,
+                END_ON,
+                SO_FAR,
+                NOTES,
+                PREVIOUS,
+            ]
+        )
+
+        def read(
+            text: str, number: int = number, earlier: list[Scene] = earlier, asked: str = asked
+        ) -> Scene:
+            scene = quality.without_echoes(screenplay.read_scene(text, number, cast), asked)
             problems = quality.scene_problems(scene, earlier)
             if problems:
                 raise ValueError("; ".join(map(str, problems)))
@@ -78,9 +97,9 @@ def _write_scenes(
 
         duty = ""
         if number == 1:
-            duty = f"Open on the hook: {outline.hook}"
+            duty = f"{OPEN_ON} {outline.hook}"
         if number == len(plan):
-            duty += f" End the scene on the cliffhanger: {outline.cliffhanger}"
+            duty += f" {END_ON} {outline.cliffhanger}"
         scenes.append(
             room.write(
                 AGENT,
@@ -112,15 +131,15 @@ def _write_scenes(
 def _so_far(scenes: list[Scene]) -> str:
     if not scenes:
         return ""
-    return "The scenes so far:\n\n" + "\n\n".join(map(screenplay.to_text, scenes)) + "\n\n"
+    return f"{SO_FAR}\n\n" + "\n\n".join(map(screenplay.to_text, scenes)) + "\n\n"
 
 
 def _scene_revision(notes: str, previous: Script | None, number: int) -> str:
     """A rewrite: the notes, and this scene as the previous draft had it."""
     if not notes:
         return ""
-    text = f"Notes on the previous draft, to address now:\n{notes}\n"
+    text = f"{NOTES}\n{notes}\n"
     old = next((s for s in previous.scenes if s.number == number), None) if previous else None
     if old is not None:
-        text += f"The previous draft of this scene:\n{screenplay.to_text(old)}\n"
+        text += f"{PREVIOUS}\n{screenplay.to_text(old)}\n"
     return text + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from writersroom import quality
 from writersroom.schemas import Character, EpisodeLogline, Line, Scene, Script, SeriesBible
 
@@ -139,3 +141,41 @@ def test_characters_named_by_what_they_are() -> None:
         assert quality.role_names(renamed) == expected
         assert faults >= len(expected)
         assert all(n in notes for n in expected)
+
+
+ASKED = (
+    "You write one scene at a time as a screenplay: first the scene heading, then one short "
+    "paragraph of action in the present tense. Only the characters listed speak. Write in the "
+    "language of the series bible. Now write scene 2 of 3 only. At least two characters speak, "
+    "in 3 to 8 lines. Notes on the previous draft, to address now: The previous draft of this "
+    "scene:"
+)
+
+
+def scene_with(action: str, *lines: str) -> Scene:
+    said = [Line(speaker="Lin Mei", text=t) for t in lines or ("Go.",)]
+    return Scene(number=2, heading="INT. WARD - NIGHT", action=action, lines=said)
+
+
+def test_echoes_of_the_instructions_are_cut_from_the_action() -> None:
+    story = "Mei pockets the file. Victor wakes and watches her."
+    for echo in [
+        "Now write scene 2 of 3 only.",
+        "At least two characters speak, in 3 to 8 lines Cliffhanger: she must run.",
+        "Notes on the previous draft, to address now: Continuity (scene 2) The previous draft "
+        "of this scene:",
+        "Now continue with scene 3, which will include further dialogue between them.",
+        "The continuity report warns the screenwriter about the first scene.",
+        "This episode ends on a cliffhanger in the last scene.",
+    ]:
+        cut = quality.without_echoes(scene_with(f"{story} {echo}"), ASKED)
+        assert cut.action == story, echo
+    kept = (
+        "At the crime scene, Detective Wu notes the chalk outline. She speaks in the language "
+        "of the old country. The draft of his will lies on the desk. Rain."
+    )
+    assert quality.without_echoes(scene_with(kept), ASKED).action == kept
+    lines = quality.without_echoes(scene_with(story, "Now write scene 2 of 3 only.", "Run."), ASKED)
+    assert [line.text for line in lines.lines] == ["Run."]
+    with pytest.raises(ValueError, match="repeats the instructions"):
+        quality.without_echoes(scene_with("Now write scene 2 of 3 only."), ASKED)

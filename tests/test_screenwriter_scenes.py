@@ -95,3 +95,35 @@ def test_garbage_left_unfixed_blocks_approval_even_with_auto(tmp_path: Path) -> 
     assert rows(project, "select count(*) from usage where task = 'write_script'") == [(3,)]
     assert rows(project, "select count(*) from usage where task = 'plan_shots'") == [(0,)]
     assert "approve_script" in result.stdout + result.stderr
+
+
+def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
+    tmp_path: Path,
+) -> None:
+    echoing_1 = SCENE_1.replace(
+        "at her feet.",
+        "at her feet. Now continue with scene 2 of 2, which will include further dialogue "
+        "between the sisters. Only the characters listed speak, under their names.",
+    )
+    only_echo_2 = (
+        "INT. ARCHIVE - NIGHT\n\nAt least two characters speak, in 3 to 8 lines. The scenes so "
+        "far: the boardroom.\n\nCHEN HAO: That file is not yours to read.\nLIN MEI: It has my "
+        "name on it.\n"
+    )
+    replies = answers() | {"write_scene": [echoing_1, only_echo_2, SCENE_2]}
+    project = make_project(
+        tmp_path / "p",
+        replies,
+        extra_toml='screenwriter = "prose:answers.json"\n\n'
+        '[providers.prose]\nkind = "scripted"\nscript_format = "fountain"\n',
+    )
+    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    actions = [s["action"] for s in json.loads(script[0])["scenes"]]
+    assert actions == [
+        "Mei freezes; a tray of cups shatters at her feet.",
+        "Mei pulls a yellowed file. Chen Hao steps out of the dark.",
+    ]
+    problems = [p for (p,) in rows(project, "select problem from usage where task = 'write_scene'")]
+    assert problems[0] == "" and "scene 2's action repeats the instructions" in problems[1]

@@ -27,6 +27,14 @@ def template(task: str) -> dict[str, Template]:
     return {name: Template("\n".join(lines).strip()) for name, lines in sections.items()}
 
 
+def instructions(task: str) -> str:
+    """The prompt's own words: its template without the values put into it."""
+    parts = template(task)
+    return "\n".join(
+        Template.pattern.sub("", part.template) for part in (parts["system"], parts["user"])
+    )
+
+
 def compact(value: Any) -> str:
     """JSON as short as a model can still read it."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

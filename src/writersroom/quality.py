@@ -20,6 +20,16 @@ from writersroom.schemas import ContinuityIssue, Scene, Script, SeriesBible
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 NEAR_COPY = 0.8  # word-bigram overlap above which two texts are the same text reworded
+ECHO_GRAM = 4  # an echo shares runs of this many words with the instructions:
+ECHO_GRAMS = 3  # this many runs, or half of its own (one common phrase is no echo)
+META = frozenset(
+    {"scene", "scenes", "episode", "draft", "screenwriter", "screenplay", "dialogue",
+     "cliffhanger", "continuity", "logline"}
+)  # fmt: skip
+TALK_ABOUT_THE_SCRIPT = frozenset(
+    {"screenwriter", "screenplay", "dialogue", "cliffhanger", "continuity", "logline"}
+)
+SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 TITLES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
 
 
@@ -34,6 +44,44 @@ def words(text: str) -> list[str]:
 def bigrams(text: str) -> set[tuple[str, str]]:
     tokens = words(text)
     return set(itertools.pairwise(tokens)) or {(t, "") for t in tokens}
+
+
+def grams(text: str, n: int = ECHO_GRAM) -> set[tuple[str, ...]]:
+    tokens = words(text)
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def echoes(text: str, instructions: set[tuple[str, ...]]) -> bool:
+    """Whether `text` repeats the instructions (`grams` of them: many of its own, or its
+    opening) or talks about the script ("scene 2 will include further dialogue") instead of
+    telling the story."""
+    tokens = words(text)
+    own = grams(text)
+    shared = len(own & instructions)
+    meta = set(tokens) & META
+    return (
+        shared >= ECHO_GRAMS
+        or (bool(own) and 2 * shared >= len(own))
+        or tuple(tokens[:ECHO_GRAM]) in instructions  # it opens with their words
+        or (len(meta) >= 2 and bool(meta & TALK_ABOUT_THE_SCRIPT))
+    )
+
+
+def without_echoes(scene: Scene, instructions: str) -> Scene:
+    """The scene without the sentences of action and the lines that echo its instructions.
+
+    Raises:
+        ValueError: nothing of the action is left.
+    """
+    known = grams(instructions)
+    kept = [s for s in SENTENCE.split(scene.action) if s.strip() and not echoes(s, known)]
+    if not kept:
+        raise ValueError(
+            f"scene {scene.number}'s action repeats the instructions: say what we see, in the "
+            "story's own words"
+        )
+    lines = [line for line in scene.lines if not echoes(line.text, known)]
+    return scene.model_copy(update={"action": " ".join(kept), "lines": lines})
 
 
 def overlap(a: str, b: str) -> float:
