@@ -4,8 +4,9 @@
 
 Each premise runs in a fresh folder to the approved script (the room's checkpoints approved on
 their own); the first N (default 1: the Chinese one) run on to `episode.mp4`. The Fountain
-export of every script goes to docs/samples/, and docs/samples/README.md gets the checks:
-repeated scenes, actions or lines, speakers, the premise's roles the bible lost, distinct-2.
+export of every script goes to docs/samples/, and docs/samples/checks.json gets the checks:
+repeated scenes, actions or lines, speakers, the premise's roles the bible lost, characters
+named by their roles, distinct-2, wall time.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, o
             "speakers": len(parsed.speakers()),
             "premise_roles": sorted(quality.premise_roles(premise)),
             "roles_lost": quality.lost_roles(cast, premise),
+            "named_by_role": quality.role_names(cast),
             "distinct_2": distinct_n(
                 [line.text for scene in parsed.scenes for line in scene.lines], 2
             ),
