@@ -21,13 +21,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from writersroom import checker, fountain
 from writersroom.agents import continuity
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
-from writersroom.errors import InputError, WritersroomError
+from writersroom.errors import InputError, ModelError, WritersroomError
 from writersroom.evals import planting_phrases, planting_phrases_second, planting_phrases_third
 from writersroom.evals.continuity_eval import pct
 from writersroom.evals.settings import data_folder
@@ -213,7 +214,8 @@ def retype(cue: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-Found = dict[str, set[tuple[str, int]]]  # per layer (rules, agent, merged): (type, scene)
+# per layer (rules, agent, merged): the (type, scene) of each error, None where the model failed
+Found = dict[str, set[tuple[str, int]] | None]
 
 
 def found(play: Screenplay, cast: list[CastMember], room: Room | None = None) -> Found:
@@ -223,7 +225,11 @@ def found(play: Screenplay, cast: list[CastMember], room: Room | None = None) ->
     if room is None:
         return {"rules": rules}
     bible = checker.cast_as_bible(play, canon)
-    issues = continuity.check_continuity(room, bible, play, [])
+    try:
+        issues = continuity.check_continuity(room, bible, play, [])
+    except ModelError as exc:  # counted as failed: one bad answer does not end the eval
+        Console(stderr=True).print(f"  the agent failed: {escape(str(exc))}", highlight=False)
+        return {"rules": rules, "agent": None, "merged": None}
     agent = {(i.kind, i.scene) for i in issues if i.severity == "error"}
     return {"rules": rules, "agent": agent, "merged": rules | agent}
 
@@ -247,13 +253,27 @@ class Tally:
     fp: Counter[str] = field(default_factory=Counter)
     alarms: Counter[str] = field(default_factory=Counter)  # errors on the originals
     flagged: int = 0  # originals with an error
+    failed: int = 0  # scripts and copies the layer could not read (the model failed)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
-    def original(self, errors: set[tuple[str, int]]) -> None:
+    def original(self, errors: set[tuple[str, int]] | None) -> None:
+        if errors is None:
+            self.failed += 1
+            return
         self.alarms.update(k for k, _ in errors)
         self.flagged += bool(errors)
 
-    def copy(self, ident: str, p: Plant, new: set[tuple[str, int]]) -> None:
+    def copy(
+        self,
+        ident: str,
+        p: Plant,
+        before: set[tuple[str, int]] | None,
+        after: set[tuple[str, int]] | None,
+    ) -> None:
+        if before is None or after is None:
+            self.failed += 1
+            return
+        new = after - before
         self.planted[p.kind] += 1
         hits = {(k, s) for k, s in new if k == p.kind and s in p.scenes}
         self.tp[p.kind] += len(hits)
@@ -308,12 +328,13 @@ def evaluate(
             before = found(original, cast_of(original, p.cast), room) if p.cast else base
             after = found(copy, cast_of(copy, p.cast), room)
             for layer, tally in tallies.items():
-                tally.copy(ident, p, after[layer] - before[layer])
+                tally.copy(ident, p, before[layer], after[layer])
     report: dict[str, Any] = {"scripts": len(scripts), "seed": seed, "phrasings": phrasings}
     for layer, tally in tallies.items():
         report[layer] = {
             "per_type": tally.per_type(),
             "originals_flagged": tally.flagged,
+            "failed": tally.failed,
             "errors_on_originals": dict(tally.alarms),
             "misses": tally.misses,
         }
@@ -366,7 +387,7 @@ def planted(
         room = checker.reading_room(model, Path.cwd()) if model else None
         report = evaluate(data_folder(data), seed, phrasings, room, scripts)
     except WritersroomError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -397,6 +418,11 @@ def planted(
         console.print(
             f"Originals with an error: {report[layer]['originals_flagged']} of "
             f"{report['scripts']} ({errors}); seed {report['seed']}, "
-            f"{report['phrasings']} phrasings",
+            f"{report['phrasings']} phrasings"
+            + (
+                f"; {report[layer]['failed']} not read (the model failed)"
+                if report[layer]["failed"]
+                else ""
+            ),
             highlight=False,
         )

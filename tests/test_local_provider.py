@@ -82,7 +82,7 @@ def test_prose_streams_within_its_budget_and_stops_where_told(tmp_path: Path) ->
 def test_a_prompt_longer_than_the_context_is_a_model_error(tmp_path: Path) -> None:
     settings = ProviderConfig(kind="local", context_tokens=512, max_tokens=50, threads=1)
     model = local.build(str(smollm2()), settings, tmp_path)
-    with pytest.raises(ModelError, match=r"exceed the 512-token context; raise \[providers"):
+    with pytest.raises(ModelError, match=r"of the 512-token context for the answer; raise \[prov"):
         answers.ask(
             model,
             Pitch,
@@ -92,6 +92,23 @@ def test_a_prompt_longer_than_the_context_is_a_model_error(tmp_path: Path) -> No
             attempts=3,
             on_usage=print,
         )
+
+
+def test_an_answer_budget_larger_than_the_context_left_shrinks_to_fit(tmp_path: Path) -> None:
+    settings = ProviderConfig(kind="local", context_tokens=1024, max_tokens=4096, threads=1)
+    model = local.build(str(smollm2()), settings, tmp_path)
+    seen: list[answers.Usage] = []
+    pitch = answers.ask(
+        model,
+        Pitch,
+        [HumanMessage("Pitch a drama about twin sisters swapped at birth. " * 12)],
+        agent="showrunner",
+        task="develop_series",
+        attempts=3,
+        on_usage=seen.append,
+    )
+    assert isinstance(pitch, Pitch)
+    assert all(u.input_tokens + u.output_tokens <= 1024 for u in seen)
 
 
 def test_a_missing_gguf_is_a_clear_error(tmp_path: Path) -> None:

@@ -184,3 +184,17 @@ def test_the_agent_layer_and_the_merge_are_measured_beside_the_rules(tmp_path: P
     assert report["agent"]["originals_flagged"] == 0
     assert len(endpoint.bodies) >= 6  # the original and each of its five copies
     assert {b["model"] for b in endpoint.bodies} == {"checker-7b"}
+
+
+def test_a_copy_the_agent_cannot_read_is_counted_as_failed_not_fatal(tmp_path: Path) -> None:
+    data = dataset(tmp_path / "data", copies=1)
+    with RecordedOpenAI('{"issues": "none at all"}') as base_url:  # never a valid report
+        (tmp_path / "writersroom.toml").write_text(
+            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
+            'api_key = "sk-local"\n'
+        )
+        report = planted.evaluate(data, room=checker.reading_room("loopback:m", tmp_path))
+    assert report["agent"]["failed"] == report["merged"]["failed"] >= 6
+    assert report["agent"]["per_type"]["name_drift"]["planted"] == 0
+    assert report["rules"]["failed"] == 0
+    assert report["rules"]["per_type"]["name_drift"]["planted"] == 1

@@ -19,6 +19,8 @@ from writersroom.providers import AgentModel
 
 T = TypeVar("T", bound=BaseModel)
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+REJECTED_SHOWN = 4000  # characters of a rejected answer shown back with the re-ask: a runaway
+# answer, repeated whole, would leave the next one no room in a small model's context
 
 
 class InvalidAnswer(Exception):
@@ -252,7 +254,7 @@ def _until_valid(
                 if value is not None:
                     return value
                 history += [
-                    AIMessage(content=text),
+                    AIMessage(content=clip(text, REJECTED_SHOWN)),
                     HumanMessage(content=f"That answer was rejected: {problem}. {again}"),
                 ]
                 raise InvalidAnswer(problem)

@@ -161,6 +161,7 @@ STRUCTURED = Sampling(
 # Screenplay prose: warmer, and penalties against the word-for-word loops small models fall into.
 PROSE = Sampling(temperature=0.75, repeat_penalty=1.12, presence_penalty=0.2, frequency_penalty=0.2)
 
+MIN_ANSWER = 512  # tokens: an answer's budget shrinks to what the context has left, not below
 _LOADED: dict[tuple[str, int, int], Any] = {}
 _FORMATTERS: dict[int, Any] = {}
 _LOCK = threading.Lock()
@@ -279,12 +280,13 @@ class ChatLlamaCpp(BaseChatModel):
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
             tokens, template_stops = chat_prompt(llama, chat)
-            budget = max_tokens or self.max_tokens
-            if len(tokens) + budget > self.context_tokens:
+            wanted = max_tokens or self.max_tokens
+            budget = min(wanted, self.context_tokens - len(tokens))  # what the context has left
+            if budget < min(wanted, MIN_ANSWER):
                 raise ContextOverflow(
-                    f"the prompt ({len(tokens):,} tokens) and the answer ({budget:,}) exceed the "
-                    f"{self.context_tokens:,}-token context; raise [providers.local] "
-                    "context_tokens or shorten the prompt"
+                    f"the prompt ({len(tokens):,} tokens) leaves {max(budget, 0):,} of the "
+                    f"{self.context_tokens:,}-token context for the answer; raise "
+                    "[providers.local] context_tokens or shorten the prompt"
                 )
             grammar = _grammar(json_schema) if json_schema else None
             pieces, finish = [], "length"
