@@ -39,6 +39,12 @@ PREMISES = {
 }
 
 
+def commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix=f"sample-{name}-"))
     toml = "" if full else '[room]\ncheckpoints = ["approve_script"]\n'  # stop at the script
@@ -101,15 +107,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: every core)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    reports = {}
+    path = OUT / "checks.json"
     for index, (name, premise) in enumerate(PREMISES.items()):
         if args.only and name not in args.only:
             continue
-        reports[name] = run(name, premise, index < args.full, args.threads)
-        print(json.dumps({name: reports[name]}, ensure_ascii=False, indent=2), flush=True)
-    path = OUT / "checks.json"
-    known = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps(known | reports, ensure_ascii=False, indent=2) + "\n")
+        report = run(name, premise, index < args.full, args.threads) | {"commit": commit()}
+        print(json.dumps({name: report}, ensure_ascii=False, indent=2), flush=True)
+        known = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(known | {name: report}, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":
