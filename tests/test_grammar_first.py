@@ -4,12 +4,15 @@ and with greedy sampling the same answer as checking the whole vocabulary at eve
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 from conftest import smollm2
+from langchain_core.messages import HumanMessage
 
-from writersroom.providers import grammar_first, tool_calling
+from writersroom.config import ProviderConfig
+from writersroom.providers import grammar_first, local, tool_calling
 from writersroom.providers.local import import_llama_cpp
 
 CARD = {
@@ -84,3 +87,32 @@ def test_a_token_the_grammar_refuses_is_sampled_again_under_it(llama_cpp: Module
         assert json.loads(llama.detokenize(produced).decode()) == {"code": "ZX-9Q"}
     finally:
         llama.close()
+
+
+def test_the_grammar_holds_integer_ranges_and_strings_to_json(tmp_path: Path) -> None:
+    """llama-cpp-python's own schema grammars let 45 through for "at most 30" and raw newlines
+    into strings; the provider's grammar holds both, answer after sampled answer."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "seconds": {"type": "number", "minimum": 1, "maximum": 30},
+            "note": {"type": "string"},
+        },
+        "required": ["seconds", "note"],
+    }
+    model = local.build(
+        str(smollm2()), ProviderConfig(kind="local", context_tokens=1024, threads=2), tmp_path
+    )
+    for seed in range(4):
+        reply = model.chat.invoke(
+            [
+                HumanMessage(
+                    f"Take {seed}: the shot lasts 45 seconds. Answer as JSON: seconds, and a "
+                    "note of three lines, one per line."
+                )
+            ],
+            json_schema=schema,
+            max_tokens=120,
+        )
+        answer = json.loads(str(reply.content))  # strict: no raw control characters
+        assert 1 <= answer["seconds"] <= 30

@@ -332,10 +332,18 @@ class ChatLlamaCpp(BaseChatModel):
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
 
+# llama-cpp-python's JSON-schema grammars let a string hold raw control characters (a newline
+# inside a "reason"), which is not JSON: the answer would be refused and asked again.
+LAX_CHAR = r'char ::= [^"\\] |'
+JSON_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
+
+
 def _grammar(schema: dict[str, Any]) -> Any:
-    return import_llama_cpp().LlamaGrammar.from_json_schema(
-        json.dumps(tool_calling.grammar_schema(schema)), verbose=False
+    llama_cpp = import_llama_cpp()
+    text = llama_cpp.llama_grammar.json_schema_to_gbnf(
+        json.dumps(tool_calling.grammar_schema(schema))
     )
+    return llama_cpp.LlamaGrammar.from_string(text.replace(LAX_CHAR, JSON_CHAR), verbose=False)
 
 
 def calls_kwargs(owed: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from writersroom.prompting import compact, template
 
 GRAMMAR_MAX_LENGTH = 80  # string bounds up to this many characters stay in a grammar
+MAX_ENUMERATED = 1000  # an integer range up to this wide is written out as its values
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "user"}
 
 
@@ -25,8 +26,9 @@ def grammar_schema(schema: Any) -> Any:
     Long string bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
     makes constrained decoding crawl (the answer is validated for lengths anyway); short ones
     (a name, a title) stay, or a model writes a 70-character title for a 60-character field.
-    A bounded number becomes a bounded integer: llama.cpp's grammars hold integer ranges, not number
-    ranges, and a model that writes 45 for "at most 30" wastes an answer.
+    A bounded number becomes a bounded integer, and a bounded integer the list of its values:
+    llama-cpp-python's grammars do not hold `minimum` and `maximum` at all, and a model that
+    writes 45 for "at most 30" wastes an answer.
     """
     if isinstance(schema, list):
         return [grammar_schema(v) for v in schema]
@@ -40,10 +42,14 @@ def grammar_schema(schema: Any) -> Any:
     bounds = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
     if out.get("type") == "number" and bounds & set(out):
         out["type"] = "integer"
+    if out.get("type") == "integer":
         if "exclusiveMinimum" in out:
             out["minimum"] = math.floor(out.pop("exclusiveMinimum")) + 1
         if "exclusiveMaximum" in out:
             out["maximum"] = math.ceil(out.pop("exclusiveMaximum")) - 1
+        low, high = out.get("minimum"), out.get("maximum")
+        if low is not None and high is not None and high - low < MAX_ENUMERATED:
+            out["enum"] = list(range(math.ceil(low), math.floor(high) + 1))
     return out
 
 
