@@ -3,6 +3,8 @@ after an episode is approved, the facts it established for the ledger."""
 
 from __future__ import annotations
 
+import copy
+
 from writersroom import fountain
 from writersroom.agents._drafts import dump, earlier, remembered
 from writersroom.agents.director import numbered
@@ -42,8 +44,9 @@ def scene_text(play: fountain.Screenplay, scenes: list[fountain.SceneText]) -> s
     )
 
 
-def windows(play: fountain.Screenplay, budget: int = WINDOW_TOKENS) -> list[str]:
-    """The play in runs of whole scenes of at most `budget` tokens each (a longer scene alone)."""
+def windows(play: fountain.Screenplay, budget: int = WINDOW_TOKENS) -> list[tuple[list[int], str]]:
+    """The play in runs of whole scenes of at most `budget` tokens each (a longer scene alone):
+    each run's scene numbers and text."""
     parts: list[list[fountain.SceneText]] = [[]]
     size = 0
     for scene in play.scenes:
@@ -53,39 +56,43 @@ def windows(play: fountain.Screenplay, budget: int = WINDOW_TOKENS) -> list[str]
             size = 0
         parts[-1].append(scene)
         size += cost
-    return [scene_text(play, scenes) for scenes in parts if scenes]
+    return [([s.number for s in scenes], scene_text(play, scenes)) for scenes in parts if scenes]
 
 
 def check_continuity(
     room: Room, bible: str, play: fountain.Screenplay, summaries: list[dict]
 ) -> list[ContinuityIssue]:
     """The agent's layer: contradictions with the bible (as text) and the retrieved facts that
-    rules cannot see. A long script is read window by window."""
+    rules cannot see. A long script is read window by window; an issue must cite a scene of its
+    window, and a line the scene does not have is dropped from it (the scene stands)."""
     lines = {s.number: len(s.dialogue()) for s in play.scenes}
 
     def check(report: ContinuityReport) -> None:
         for issue in report.issues:
             if issue.scene not in lines:
                 raise ValueError(f"an issue cites scene {issue.scene}, which the script lacks")
-            if issue.line is not None and issue.line > lines[issue.scene]:
-                raise ValueError(
-                    f"an issue cites line {issue.line} of scene {issue.scene}, "
-                    f"which has {lines[issue.scene]} lines"
-                )
 
     found: dict[tuple[str, int, int | None], ContinuityIssue] = {}
-    for text in windows(play):
+    for numbers, text in windows(play):
+        schema = copy.deepcopy(ContinuityReport.model_json_schema())
+        schema["$defs"]["ContinuityIssue"]["properties"]["scene"] = {
+            "type": "integer",
+            "enum": numbers,
+        }
         report = room.ask(
             AGENT,
             "check_continuity",
             ContinuityReport,
             check,
+            json_schema=schema,
             bible=bible,
             earlier=earlier(summaries),
             memory=remembered(room, text),
             script=text,
         )
         for issue in report.issues:
+            if issue.line is not None and issue.line > lines[issue.scene]:
+                issue = issue.model_copy(update={"line": None})
             found.setdefault((issue.kind, issue.scene, issue.line), issue)
     return [i.model_copy(update={"found_by": "agent"}) for i in found.values()]
 

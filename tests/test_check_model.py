@@ -138,3 +138,18 @@ def test_an_unknown_provider_is_refused_before_any_reading(tmp_path: Path) -> No
     result = wr("check", str(script), "--model", "nowhere:gpt", cwd=tmp_path)
     assert result.returncode == 1
     assert "unknown provider 'nowhere'" in result.stderr
+
+
+def test_scenes_are_held_to_the_script_and_a_line_it_lacks_is_dropped(tmp_path: Path) -> None:
+    script = tmp_path / "ward.fountain"
+    script.write_text(SCRIPT)
+    endpoint = RecordedOpenAI(agent_report(SISTER | {"line": 7}))
+    with endpoint as base_url:
+        project_config(tmp_path, base_url)
+        result = wr("check", str(script), "--model", "loopback:checker-7b", "--json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (body,) = endpoint.bodies  # read as it came: no re-ask for the line
+    issue_schema = body["response_format"]["json_schema"]["schema"]["$defs"]["ContinuityIssue"]
+    assert issue_schema["properties"]["scene"]["enum"] == [1, 2, 3]
+    agent = [i for i in json.loads(result.stdout)["issues"] if i["found_by"] == "agent"]
+    assert [(i["kind"], i["scene"], i["line"]) for i in agent] == [("relationship", 2, None)]
