@@ -55,6 +55,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/room_bench.py
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/embedded_bench.py
+	$(BIN)/python bench/grammar_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)

@@ -288,7 +288,7 @@ class ChatLlamaCpp(BaseChatModel):
                     f"{self.context_tokens:,}-token context for the answer; raise "
                     "[providers.local] context_tokens or shorten the prompt"
                 )
-            grammar = _grammar(json_schema) if json_schema else None
+            grammar = json_grammar(json_schema) if json_schema else None
             pieces, finish = [], "length"
             for chunk in llama.create_completion(
                 prompt=tokens,
@@ -338,7 +338,7 @@ LAX_CHAR = r'char ::= [^"\\] |'
 JSON_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
 
 
-def _grammar(schema: dict[str, Any]) -> Any:
+def json_grammar(schema: dict[str, Any]) -> Any:
     llama_cpp = import_llama_cpp()
     text = llama_cpp.llama_grammar.json_schema_to_gbnf(
         json.dumps(tool_calling.grammar_schema(schema))
