@@ -7,9 +7,11 @@ import re
 
 from pydantic import BaseModel
 
+from writersroom import fountain
 from writersroom.facts import Ledger, recall
 from writersroom.prompting import compact
 from writersroom.room import Room
+from writersroom.schemas import Script
 from writersroom.speech import CJK
 
 
@@ -23,6 +25,31 @@ def language(text: str) -> str:
     if re.search(r"[\uac00-\ud7af]", text):
         return "Write everything in Korean (한국어): names, descriptions and dialogue."
     return "Write everything in Chinese (简体中文): names, descriptions and dialogue."
+
+
+def scene_text(play: fountain.Screenplay, scenes: list[fountain.SceneText] | None = None) -> str:
+    """Scenes (default: all of them) as agents read them, each scene's dialogue lines numbered
+    from 1 as shots and issues refer to them, speakers spelled as the title page's cast."""
+    names = {name.casefold(): name for name, _ in play.cast()}
+    return compact(
+        [
+            {
+                "scene": s.number,
+                "heading": s.heading,
+                "action": "\n".join(e.text for e in s.elements if isinstance(e, fountain.Action)),
+                "lines": {
+                    str(i): f"{names.get(d.speaker.casefold(), d.speaker)}: {d.text}"
+                    for i, d in enumerate(s.dialogue(), 1)
+                },
+            }
+            for s in (play.scenes if scenes is None else scenes)
+        ]
+    )
+
+
+def numbered(script: Script) -> str:
+    """The script with each scene's dialogue lines numbered from 1, as shots refer to them."""
+    return scene_text(fountain.from_script(script))
 
 
 def dump(model: BaseModel | None) -> str:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import copy
 
 from writersroom import fountain
-from writersroom.agents._drafts import dump, earlier, remembered
-from writersroom.agents.director import numbered
+from writersroom.agents._drafts import dump, earlier, numbered, remembered, scene_text
 from writersroom.answers import with_choices
-from writersroom.prompting import compact
 from writersroom.room import Room
 from writersroom.schemas import (
     ContinuityIssue,
@@ -22,26 +20,6 @@ from writersroom.schemas import (
 
 AGENT = "continuity"
 WINDOW_TOKENS = 2500  # of script per answer (characters / 4): a film is read in parts
-
-
-def scene_text(play: fountain.Screenplay, scenes: list[fountain.SceneText]) -> str:
-    """Scenes as the agent reads them: each scene's dialogue lines numbered from 1, speakers
-    spelled as the title page's cast."""
-    names = {name.casefold(): name for name, _ in play.cast()}
-    return compact(
-        [
-            {
-                "scene": s.number,
-                "heading": s.heading,
-                "action": "\n".join(e.text for e in s.elements if isinstance(e, fountain.Action)),
-                "lines": {
-                    str(i): f"{names.get(d.speaker.casefold(), d.speaker)}: {d.text}"
-                    for i, d in enumerate(s.dialogue(), 1)
-                },
-            }
-            for s in scenes
-        ]
-    )
 
 
 def windows(play: fountain.Screenplay, budget: int = WINDOW_TOKENS) -> list[tuple[list[int], str]]:

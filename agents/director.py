@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from writersroom.agents._drafts import remembered
+from writersroom.agents._drafts import numbered, remembered
 from writersroom.answers import with_choices
 from writersroom.prompting import compact
 from writersroom.room import Room
 from writersroom.schemas import Script, SeriesBible, ShotList
 
 AGENT = "director"
-
-
-def numbered(script: Script) -> str:
-    """The script with each scene's dialogue lines numbered from 1, as shots refer to them."""
-    return compact(
-        [
-            {
-                "scene": s.number,
-                "heading": s.heading,
-                "action": s.action,
-                "lines": {
-                    str(i): f"{line.speaker}: {line.text}" for i, line in enumerate(s.lines, 1)
-                },
-            }
-            for s in script.scenes
-        ]
-    )
 
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:

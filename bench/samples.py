@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from embedded_bench import commit
+
 from writersroom import quality
 from writersroom.evals.metrics import distinct_n
 from writersroom.schemas import Script, SeriesBible
@@ -37,12 +39,6 @@ PREMISES = {
     "daughter, and he is not blind.",
     "debt-collector": "A debt collector falls for the widow whose house he came to seize.",
 }
-
-
-def commit() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, object]:

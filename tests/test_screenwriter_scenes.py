@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from conftest import answers, make_project, rows, wr
@@ -25,15 +26,22 @@ SCENE_2 = (
 )
 
 
-def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path) -> None:
-    replies = answers() | {"write_scene": [SCENE_1, SCENE_2_REPEATING, SCENE_2]}
+def run_with_a_prose_screenwriter(
+    tmp_path: Path, replies: dict
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A run whose screenwriter writes screenplay text (scripted replies), the others JSON."""
     project = make_project(
         tmp_path / "p",
         replies,
         extra_toml='screenwriter = "prose:answers.json"\n\n'
         '[providers.prose]\nkind = "scripted"\nscript_format = "fountain"\n',
     )
-    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    return project, wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+
+
+def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path) -> None:
+    replies = answers() | {"write_scene": [SCENE_1, SCENE_2_REPEATING, SCENE_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
     (script,) = rows(project, "select content from drafts where kind = 'script'")
     scenes = json.loads(script[0])["scenes"]
@@ -111,13 +119,7 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
         "name on it.\n"
     )
     replies = answers() | {"write_scene": [echoing_1, only_echo_2, SCENE_2]}
-    project = make_project(
-        tmp_path / "p",
-        replies,
-        extra_toml='screenwriter = "prose:answers.json"\n\n'
-        '[providers.prose]\nkind = "scripted"\nscript_format = "fountain"\n',
-    )
-    result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
     (script,) = rows(project, "select content from drafts where kind = 'script'")
     actions = [s["action"] for s in json.loads(script[0])["scenes"]]

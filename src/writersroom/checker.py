@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from writersroom import fountain
 from writersroom.agents import continuity
-from writersroom.config import check_models, load_config
+from writersroom.config import ProjectConfig, check_models, load_config
 from writersroom.continuity_canon import Canon, CastMember, Known
 from writersroom.continuity_rules import Rules
 from writersroom.facts import Ledger
@@ -61,12 +61,18 @@ def report(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> Contin
     return ContinuityReport(issues=merge(rules, agent)[:MAX_ISSUES])
 
 
-def reading_room(spec: str, folder: Path, episode: int = 1) -> Room:
-    """A room for the continuity agent on `spec` (PROVIDER:MODEL) over scripts outside any
-    series: no memory; the providers as `folder`'s writersroom.toml configures them."""
-    config = load_config(folder).with_models({continuity.AGENT: spec})
+def reading_room(
+    spec: str,
+    folder: Path,
+    episode: int = 1,
+    config: ProjectConfig | None = None,
+    memory: Memory | None = None,
+) -> Room:
+    """A room for the continuity agent on `spec` (PROVIDER:MODEL) alone: a series' config and
+    memory, or `folder`'s writersroom.toml and no memory for a script outside any series."""
+    config = (config or load_config(folder)).with_models({continuity.AGENT: spec})
     check_models(config)
-    memory = Memory(open_database(Path(":memory:")))
+    memory = memory or Memory(open_database(Path(":memory:")))
     return Room(config, memory, ModelRegistry(config, folder), episode, frozenset())
 
 

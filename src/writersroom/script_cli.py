@@ -18,7 +18,6 @@ from rich.markup import escape
 
 from writersroom import checker, fountain, plain
 from writersroom.agents import continuity
-from writersroom.config import check_models
 from writersroom.continuity_canon import Canon, CastMember
 from writersroom.continuity_rules import Rules
 from writersroom.errors import InputError, WritersroomError
@@ -27,8 +26,6 @@ from writersroom.handoff import exports
 from writersroom.handoff.exports import TimelineKind
 from writersroom.project import Project
 from writersroom.prompting import compact
-from writersroom.providers import ModelRegistry
-from writersroom.room import Room
 from writersroom.schemas import ContinuityIssue, Script, SeriesBible
 
 memory_app = typer.Typer(help="Search the series memory: facts, scenes and summaries.")
@@ -122,10 +119,8 @@ def _agent_issues(
         room = checker.reading_room(spec, Path.cwd(), canon.episode)
         return continuity.check_continuity(room, checker.cast_as_bible(play, canon), play, [])
     with project_at(series) as project:
-        config = project.config.with_models({continuity.AGENT: spec})
-        check_models(config)
-        room = Room(
-            config, project.memory, ModelRegistry(config, project.path), canon.episode, frozenset()
+        room = checker.reading_room(
+            spec, project.path, canon.episode, project.config, project.memory
         )
         summaries = project.memory.summaries(before=canon.episode)
         return continuity.check_continuity(room, compact(project.memory.bible()), play, summaries)
