@@ -24,9 +24,9 @@ from writersroom.evals.cache import Progress, ResultCache
 from writersroom.evals.episodes import Episode
 from writersroom.evals.judge import Judge, Rubric, fingerprint
 from writersroom.evals.settings import EvalConfig, packaged_toml
+from writersroom.memory import EpisodeStatus
 from writersroom.project import Project
 
-FINISHED = "shots approved"
 ERROR_FILE = "eval-error.txt"
 
 
@@ -90,7 +90,7 @@ def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progre
         worked = True
         if row is None:
             project.start(auto=True)
-        elif row["status"] != FINISHED and project.pending(1) is None:
+        elif not _finished(project) and project.pending(1) is None:
             progress(f"{item.id}: resuming the room run")
             project.resume()
         else:
@@ -100,9 +100,15 @@ def generate(item: SuiteItem, folder: Path, config: EvalConfig, progress: Progre
         project.close()
 
 
-def _stopped(project: Project) -> str | None:
+def _finished(project: Project) -> bool:
+    """Episode 1 has nothing left to do: remembered, and cut unless production is off."""
     row = project.memory.episode(1)
-    if row is not None and row["status"] == FINISHED:
+    done = row is not None and row["status"] in (EpisodeStatus.REMEMBERED, EpisodeStatus.CUT)
+    return done and not project.next_nodes(1)
+
+
+def _stopped(project: Project) -> str | None:
+    if _finished(project):
         return None
     waiting = project.pending(1)
     if waiting is None:

@@ -64,7 +64,8 @@ def test_unknown_provider() -> None:
 
 
 def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path) -> None:
-    """Usage rows written before re-asks were recorded read as accepted answers."""
+    """Usage rows written before re-asks were recorded read as accepted answers; an episode
+    finished before memory came before media is cut if it has its video, else remembered."""
     db = sqlite_utils.Database(tmp_path / "w.db")
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     for name, fn in MIGRATIONS[:3]:
@@ -82,10 +83,22 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path)
             "created_at": "2026-11-01T00:00:00",
         }
     )
+    db["episodes"].insert_all(
+        [
+            {"number": 1, "status": "shots approved", "video": "render/episode-01/episode.mp4"},
+            {"number": 2, "status": "shots approved", "video": None},
+            {"number": 3, "status": "in progress", "video": None},
+        ]
+    )
     db.conn.commit()
-    assert migrate(db) == ["m004_usage_problem"]
+    assert migrate(db) == ["m004_usage_problem", "m005_episode_status"]
     assert list(db.query("select task, problem from usage")) == [
         {"task": "review_script", "problem": ""}
+    ]
+    assert [row["status"] for row in db.query("select status from episodes order by number")] == [
+        "cut",
+        "remembered",
+        "in progress",
     ]
     assert migrate(db) == []
 
@@ -97,6 +110,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
         "m002_facts_ledger",
         "m003_production",
         "m004_usage_problem",
+        "m005_episode_status",
     ]
     tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
     assert {t: list(db[t].columns_dict) for t in tables} == {

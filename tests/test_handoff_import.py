@@ -129,7 +129,7 @@ def test_a_script_written_elsewhere_is_checked_approved_and_produced(series: Pat
     assert "Video: h264" in ffmpeg_describes(folder / "episode.mp4")
     spoken = [line.text for scene in script.scenes for line in scene.lines]
     assert srt_cues(folder / "episode.srt") == spoken
-    assert rows(series, "select status from episodes where number = 2") == [("shots approved",)]
+    assert rows(series, "select status from episodes where number = 2") == [("cut",)]
 
 
 def test_a_final_draft_script_imports_as_its_fountain_does(series: Path, tmp_path: Path) -> None:

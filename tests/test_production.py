@@ -7,14 +7,18 @@ a copy of its folder, cache included.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from conftest import answers, calls, make_project, median_pitch, rows, wr
+from conftest import CLI, answers, calls, make_project, median_pitch, rows, wr
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 SHOTS_SECONDS = 16.1  # the recorded shot list: 4 + 3 + 3 + 5, the last lengthened to fit its lines
@@ -154,7 +158,9 @@ def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) ->
     asked = calls(project, "produce")
     assert len(asked) == 2
     again = asked[1]["messages"][-1]["content"]
-    assert "Lin Yue: You dropped something, cleaner." in again  # the shot list, asked afresh
+    # asked afresh with only the shots still lacking a call: 1 and 3, not 2 (done)
+    assert '"number":3' in again and '"number":1' in again and '"number":2' not in again
+    assert "Lin Yue: You dropped something, cleaner." not in again  # shot 2's line
     refused = [r for r in again.splitlines() if r.startswith("Refused in your last answer: ")]
     assert any("leads outside the render folder" in r or "not a file name" in r for r in refused)
     assert any("synthesize_voice: malformed" in r for r in refused)
@@ -218,8 +224,10 @@ def test_a_director_making_progress_is_asked_on_and_a_stalled_one_resumes(
     result = wr("resume", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     assert len(calls(project, "produce")) == 4  # only shot 4 was asked for again
-    again = rows(project, "select tool, cached from ledger where shot in (1, 2, 3) and run > 1")
-    assert again and all(cached == 1 for _, cached in again)  # the kept calls cost nothing
+    # the resume went on with the same run: the kept calls were neither made nor listed again
+    assert rows(project, "select distinct run from ledger") == [(1,)]
+    assert rows(project, "select file from ledger group by file having count(*) > 1") == []
+    assert rows(project, "select count(*) from ledger where shot = 4") == [(5,)]
     assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE
 
 
@@ -250,3 +258,93 @@ def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path
     voiced = rows(project, "select count(*) from ledger where tool = 'synthesize_voice'")
     assert voiced == [(sum(len(s["lines"]) for s in shots),)]
     assert (project / "render" / "episode-01" / "episode.mp4").is_file()
+
+
+def test_a_failed_render_leaves_the_series_able_to_go_on(tmp_path: Path) -> None:
+    """Memory before media: the video backend fails (DashScope's, with no key), yet the
+    episode's facts and summary are in series memory and episode 2 is written from them; then
+    `render 1` on a working backend finishes episode 1 without asking the director again."""
+    replies = answers()
+    for task, key in (("outline_episode", "number"), ("write_script", "episode")):
+        replies[task].append({**replies[task][0], key: 2})
+    project = make_project(
+        tmp_path / "p", replies, extra_toml='[production]\nvideo = "dashscope-wan"\n'
+    )
+    failed = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert failed.returncode == 1
+    assert "no API key for the dashscope-wan backend" in failed.stderr
+    assert rows(project, "select status, video from episodes") == [("remembered", None)]
+    facts = rows(project, "select count(*) from facts where episode = 1")[0][0]
+    assert facts > 0
+    summary = rows(project, "select summary from episodes where number = 1")[0][0]
+    assert summary
+
+    status = wr("status", "--dir", str(project))
+    assert "shots approved and remembered" in status.stdout
+    assert "production stopped before run_tools: `writersroom render 1`" in status.stdout
+
+    second = wr("next-episode", "--auto", "--dir", str(project), timeout=300)
+    assert second.returncode == 1  # its production fails the same way; its story does not
+    assert rows(project, "select number, status from episodes order by number") == [
+        (1, "remembered"),
+        (2, "remembered"),
+    ]
+    outline_asked = calls(project, "outline_episode")[-1]["messages"][-1]["content"]
+    assert summary.split(" It ends:")[0] in outline_asked  # episode 1's memory, in episode 2
+
+    (project / "writersroom.toml").write_text(
+        '[models]\ndefault = "scripted:answers.json"\n', encoding="utf-8"
+    )
+    directed = len(calls(project, "produce"))
+    rendered = wr("render", "1", "--dir", str(project), timeout=300)
+    assert rendered.returncode == 0, rendered.stderr
+    assert len(calls(project, "produce")) == directed  # its calls were made already
+    assert rows(project, "select number, status from episodes order by number") == [
+        (1, "cut"),
+        (2, "remembered"),
+    ]
+    assert (project / "render" / "episode-01" / "episode.mp4").is_file()
+    assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE
+
+
+def test_a_render_killed_while_its_tools_run_resumes_without_paying_twice(
+    tmp_path: Path,
+) -> None:
+    """Killed inside `run_tools`: the resume carries out the director's answer again from the
+    checkpoint (the director is not asked again) and the calls made before the kill are copies
+    from the cache (each paid job is one ledger row)."""
+    prices = (
+        "[production.prices.voice]\nembedded = 0.01\n[production.prices.video]\nstoryboard = 0.02\n"
+    )
+    project = make_project(tmp_path / "p", extra_toml=prices)
+    run = subprocess.Popen(
+        [str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while not (project / "writersroom.db").exists() or _made(project) < 3:
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.02)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    made_before = _made(project)
+    assert 3 <= made_before < 12  # of 4 videos, 4 voices and 4 lip-syncs: killed mid-way
+    assert len(calls(project, "produce")) == 1
+
+    resumed = wr("resume", "--dir", str(project), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(calls(project, "produce")) == 1  # the director was not asked again
+    twice = "select key from ledger where cached = 0 group by key having count(*) > 1"
+    assert rows(project, twice) == []
+    paid = rows(project, "select count(*), round(sum(cost), 6) from ledger where cached = 0")
+    assert paid == rows(project, "select count(*), round(sum(cost), 6) from renders")
+    assert rows(project, "select count(*) from ledger where cached = 1") == [(made_before,)]
+    assert rows(project, "select status from episodes") == [("cut",)]
+
+
+def _made(project: Path) -> int:
+    try:
+        return rows(project, "select count(*) from ledger where tool != 'assemble'")[0][0]
+    except sqlite3.OperationalError:  # the table is not there yet
+        return 0

@@ -58,7 +58,7 @@ def test_every_checkpoint_stops_and_a_revision_carries_the_notes(project: Path) 
         ("Lin Mei",),
         ("Lin Yue",),
     ]
-    assert rows(project, "select status from episodes") == [("shots approved",)]
+    assert rows(project, "select status from episodes") == [("cut",)]
     usage = rows(
         project,
         "select agent, count(*), sum(input_tokens) > 0 from usage group by agent order by agent",
@@ -95,8 +95,8 @@ def test_auto_runs_through_and_next_episode_builds_on_the_first(tmp_path: Path) 
     assert "Outline episode 2" in outline_prompt
     assert "Yue watches them on the security feed" in outline_prompt  # episode 1's summary
     assert rows(project, "select number, status from episodes order by number") == [
-        (1, "shots approved"),
-        (2, "shots approved"),
+        (1, "cut"),
+        (2, "cut"),
     ]
 
 

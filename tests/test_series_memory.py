@@ -118,7 +118,7 @@ def test_episode_three_contradicting_episode_one_is_flagged_with_its_source(
         "select action, by, override from decisions where episode = 3 and "
         "checkpoint = 'approve_script'",
     ) == [("approve", "person", 1)]
-    assert rows(project, "select status from episodes where number = 3") == [("shots approved",)]
+    assert rows(project, "select status from episodes where number = 3") == [("cut",)]
 
 
 def test_memory_search_and_facts_commands(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_killed_during_remember_leaves_no_half_written_facts(tmp_path: Path) -> 
 
     result = wr("resume", "--dir", str(project))
     assert result.returncode == 0, result.stderr
-    assert rows(project, "select status from episodes") == [("shots approved",)]
+    assert rows(project, "select status from episodes") == [("cut",)]
     written = rows(project, "select scene, character, kind, subject from facts order by id")
     assert len(written) == len(set(written)) >= 4  # every fact once: 3 + a thread (+ rules')
     assert rows(project, "select count(*) from scene_texts") == [(2,)]
@@ -190,12 +190,12 @@ def test_remember_writes_in_one_transaction_and_rewrites_on_a_rerun(tmp_path: Pa
     memory.db.conn.commit()
     statements: list[str] = []
     memory.db.conn.set_trace_callback(statements.append)
-    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "shots approved")
+    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "remembered")
     memory.db.conn.set_trace_callback(None)
     writes = [s.split()[0].upper() for s in statements]
     assert writes[0] == "BEGIN" and writes[-1] == "COMMIT"
     assert writes.count("BEGIN") == 1 and writes.count("COMMIT") == 1
-    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "shots approved")
+    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "remembered")
     assert memory.db.execute("select count(*) from facts").fetchone() == (3,)
     assert memory.db.execute("select count(*) from scene_texts").fetchone() == (1,)
 
@@ -204,14 +204,14 @@ def test_a_failure_midway_through_remember_writes_nothing(tmp_path: Path) -> Non
     memory = ledger(tmp_path)
     bad_scenes = [*SCENES, {"scene": 2, **{k: v for k, v in SCENES[0].items() if k != "scene"}}]
     with pytest.raises(sqlite3.IntegrityError):  # the second scene 2 breaks the primary key
-        memory.record_episode(1, FACTS, bad_scenes, "Mei is hurt.", [], "shots approved")
+        memory.record_episode(1, FACTS, bad_scenes, "Mei is hurt.", [], "remembered")
     assert memory.db.execute("select count(*) from facts").fetchone() == (0,)
     assert memory.db.execute("select count(*) from episodes").fetchone() == (0,)
 
 
 def test_the_prompt_slice_keeps_to_its_budget(tmp_path: Path) -> None:
     memory = ledger(tmp_path)
-    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "shots approved")
+    memory.record_episode(1, FACTS, SCENES, "Mei is hurt.", ["Who broke in?"], "remembered")
     cast = ["Lin Mei", "Lin Yue"]
     full = recall(memory, cast, 2, "Mei opens the door.", 1000, "Yue watches them.")
     assert full.splitlines() == [

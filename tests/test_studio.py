@@ -77,7 +77,7 @@ def test_a_studio_run_stops_at_typed_checkpoints_and_takes_json_answers(tmp_path
         ("approve_script", 1, "approve"),
         ("approve_shots", 1, "approve"),
     ]
-    assert rows(project, "select status from episodes") == [("shots approved",)]
+    assert rows(project, "select status from episodes") == [("cut",)]
     assert rows(project, "select count(*) > 0 from usage where agent = 'director'") == [(1,)]
 
 

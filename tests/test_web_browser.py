@@ -154,7 +154,7 @@ def test_read_revise_approve_to_the_shot_list_and_play_the_cut(
         # the episode, cut: every shot's rendered frame, and the video plays with subtitles
         ended = page.locator(".state .chip.done, .state .chip.failed")
         expect(ended).to_be_visible(timeout=240_000)
-        assert ended.inner_text() == "shots approved", page.locator("#status").inner_text()
+        assert ended.inner_text() == "cut", page.locator("#status").inner_text()
         expect(page.locator(".shotlist tbody tr")).to_have_count(4)
         expect(page.locator(".shotlist td.thumb video")).to_have_count(4)
         video = page.locator("#episode-video")

@@ -65,6 +65,7 @@ class RenderCache:
             last = db.execute("select max(run) from ledger where episode = ?", [episode]).fetchone()
             run = (last[0] or 0) + 1
         self.run = run
+        self.replaying = False  # True: a call found in the cache is not written to the ledger
 
     def key(self, tool: str, backend: str, request: BaseModel, inputs: dict[str, Path]) -> str:
         material = {
@@ -140,6 +141,8 @@ class RenderCache:
         target.with_name(target.name + ".json").write_text(
             json.dumps(result.meta, ensure_ascii=False), encoding="utf-8"
         )
+        if cached and self.replaying:
+            return result.model_copy(update={"path": relative}), cached
         with self.db.conn:
             self.db["ledger"].insert(
                 {

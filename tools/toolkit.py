@@ -158,6 +158,15 @@ class Studio:
             answers.append(message)
         return answers
 
+    def replay(self, calls: list[dict[str, Any]]) -> None:
+        """Carry out calls this run accepted before (in an earlier step, or before a crash)
+        again, to hold what they made: from the cache, with no new ledger rows."""
+        self.cache.replaying = True
+        try:
+            self.execute(calls)
+        finally:
+            self.cache.replaying = False
+
     def missing(self, shots: Iterable[int] | None = None) -> list[str]:
         """What each shot (of `shots`, default all) still lacks, in words."""
         problems = []

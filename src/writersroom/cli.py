@@ -25,6 +25,7 @@ from writersroom.errors import Busy, Conflict, InputError, ModelError
 from writersroom.evals.cli import app as eval_app
 from writersroom.handoff import import_cli
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, read_draft_json
+from writersroom.memory import EpisodeStatus
 from writersroom.project import Project
 from writersroom.schemas import Decision
 from writersroom.web.serve import serve
@@ -164,12 +165,23 @@ def report_status(project: Project) -> None:
             f"  Read it: writersroom show {waiting.kind}\n"
             '  Then: writersroom approve | revise --notes "..." | edit'
         )
-    elif project.next_nodes(episode):
-        nodes = ", ".join(project.next_nodes(episode))
+        return
+    status = (project.memory.episode(episode) or {}).get("status")
+    nodes = ", ".join(project.next_nodes(episode))
+    if status not in (EpisodeStatus.REMEMBERED, EpisodeStatus.CUT):
         out.print(f"Episode {episode} stopped before {nodes}: `writersroom resume` continues.")
-    else:
-        out.print(f"Episode {episode}: shots approved. `writersroom next-episode` writes the next.")
-        render_cli.report_cut(project, episode)
+        return
+    out.print(
+        f"Episode {episode}: shots approved and remembered. "
+        "`writersroom next-episode` writes the next."
+    )
+    if nodes:
+        out.print(
+            f"  Its production stopped before {nodes}: `writersroom render {episode}` continues it."
+        )
+    elif status == EpisodeStatus.REMEMBERED:
+        out.print(f"  Production is off: `writersroom render {episode}` makes its video.")
+    render_cli.report_cut(project, episode)
 
 
 @app.command()

@@ -111,6 +111,8 @@ BUILTIN_PROVIDERS = {
 class ProductionConfig(BaseModel, extra="forbid"):
     """`[production]`: which backend each tool uses, their options and prices."""
 
+    # off: an episode ends with its approved script and shots in memory; `render` makes it
+    enabled: bool = True
     video: str = "storyboard"
     voice: str = "embedded"
     lip_sync: str = "embedded"

@@ -9,6 +9,8 @@ by revision, so a node that re-runs after a crash writes the same rows again, no
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -16,11 +18,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from writersroom import checker, fountain, production, quality
+from writersroom import answers, checker, fountain, production, quality
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.agents._drafts import dump
 from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
+from writersroom.errors import ModelError
 from writersroom.facts import Ledger
+from writersroom.memory import EpisodeStatus
 from writersroom.room import Room
 from writersroom.schemas import (
     ContinuityIssue,
@@ -263,42 +267,18 @@ def approve_script(
 
 def approve_shots(
     state: RoomState, runtime: Runtime[Room]
-) -> Command[Literal["plan_shots", "produce"]]:
+) -> Command[Literal["plan_shots", "remember"]]:
     room = runtime.context
     decision, update = _decide(state, room, "approve_shots")
     if decision.action == "revise":
         return Command(goto="plan_shots", update=update)
     room.memory.upsert_episode(state["episode"], shots=update.get("shots", state["shots"]))
-    return Command(goto="produce", update=update)
+    return Command(goto="remember", update=update)
 
 
-# production -------------------------------------------------------------------
-def produce(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["cut_episode"]]:
-    """The director calls the video, voice and lip-sync tools for every approved shot."""
-    room = runtime.context
-    drafts = (
-        SeriesBible.model_validate(state["bible"]),
-        Script.model_validate(state["script"]),
-        ShotList.model_validate(state["shots"]),
-    )
-    studio = production.produce(room, room.models.project, drafts)
-    return Command(goto="cut_episode", update={"production": production.summary(studio)})
-
-
-def cut_episode(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["remember"]]:
-    """The editor assembles the shots, voices and subtitles into the episode's video."""
-    room = runtime.context
-    room.report(editor.AGENT, "cut_episode", None)
-    outline = EpisodeOutline.model_validate(state["outline"])
-    titles = (state["bible"]["title"], state["script"]["title"], outline.target_runtime_seconds)
-    cut = production.cut(
-        room.config, room.memory, room.models.project, state["episode"], state["production"], titles
-    )
-    return Command(goto="remember", update={"cut": cut})
-
-
-def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__end__"]]:
-    """Write what the episode established into series memory and close the episode.
+def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["direct", "__end__"]]:
+    """Write what the episode established into series memory: the story is settled once its
+    script and shots are approved, so the next episode can be written whatever production does.
 
     The facts (the continuity agent's, and what the rules saw happen), the scenes, the summary
     and the status are written in one transaction that replaces any earlier attempt's, so a
@@ -317,9 +297,92 @@ def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__end
         scenes,
         f"{extracted.summary} It ends: {outline.cliffhanger}",
         extracted.open_threads,
-        status="shots approved",
+        status=EpisodeStatus.REMEMBERED,
     )
-    return Command(goto=END)
+    return Command(goto="direct" if room.config.production.enabled else END)
+
+
+# production -------------------------------------------------------------------
+def _drafts(state: RoomState) -> tuple[SeriesBible, Script, ShotList]:
+    return (
+        SeriesBible.model_validate(state["bible"]),
+        Script.model_validate(state["script"]),
+        ShotList.model_validate(state["shots"]),
+    )
+
+
+def direct(
+    state: RoomState, runtime: Runtime[Room]
+) -> Command[Literal["run_tools", "cut_episode"]]:
+    """The director answers with tool calls (video, voice, lip-sync) for the next few shots
+    that still lack one; once none does, on to the cut."""
+    room = runtime.context
+    drafts = _drafts(state)
+    direction = dict(state.get("direction", {}))
+    if direction.get("invocation") != room.invocation:  # a new run (or a resume) starts afresh
+        direction |= {"invocation": room.invocation, "stalled": 0}
+    studio = production.open_production(room, drafts, direction.get("run"))
+    direction["run"] = studio.cache.run
+    shots = production.next_shots(studio, room.config.production.shots_per_answer)
+    if not shots:
+        update = {"direction": direction, "production": production.summary(studio)}
+        return Command(goto="cut_episode", update=update)
+    asked = [shot for shot in drafts[2].shots if shot.number in shots]
+    reply, usage = production.ask_director(
+        room, studio, drafts[0], asked, direction.get("refused", "")
+    )
+    direction |= {
+        "shots": shots,
+        "calls": reply.tool_calls,
+        "invalid": reply.invalid_tool_calls,
+        "usage": dataclasses.asdict(usage),
+    }
+    return Command(goto="run_tools", update={"direction": direction})
+
+
+def run_tools(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["direct"]]:
+    """The director's calls carried out (through the render cache: a call made before a crash
+    is a copy, never paid twice) and the accepted ones kept with the episode. Back to the
+    director for what is refused or still owed; `answer_attempts` answers in a row of this
+    run that add nothing fail the run."""
+    room = runtime.context
+    direction = dict(state["direction"])
+    studio = production.open_production(room, _drafts(state), direction["run"])
+    shots = direction["shots"]
+    owed = len(studio.owed(shots))
+    refused = production.carry_out(studio, direction["calls"], direction["invalid"])
+    room.memory.upsert_episode(state["episode"], calls=json.dumps(studio.accepted))
+    missing = studio.missing(shots)
+    usage = answers.Usage(**direction["usage"])
+    room.record(dataclasses.replace(usage, problem="; ".join(missing)))
+    if not missing or len(studio.owed(shots)) < owed:
+        stalled = 0
+    elif direction["invocation"] == room.invocation:
+        stalled = direction["stalled"] + 1
+    else:  # an answer of an earlier run carried out again on resume: it was counted there
+        stalled = 0
+    if stalled >= room.config.room.answer_attempts:
+        raise ModelError(
+            director.AGENT,
+            usage.model,
+            f"shots still lack tool calls after {stalled} answers that added none: "
+            + "; ".join(missing),
+        )
+    kept = {"run": direction["run"], "refused": refused if missing else ""}
+    kept |= {"stalled": stalled, "invocation": room.invocation}
+    return Command(goto="direct", update={"direction": kept})
+
+
+def cut_episode(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__end__"]]:
+    """The editor assembles the shots, voices and subtitles into the episode's video."""
+    room = runtime.context
+    room.report(editor.AGENT, "cut_episode", None)
+    outline = EpisodeOutline.model_validate(state["outline"])
+    titles = (state["bible"]["title"], state["script"]["title"], outline.target_runtime_seconds)
+    cut = production.cut(
+        room.config, room.memory, room.models.project, state["episode"], state["production"], titles
+    )
+    return Command(goto=END, update={"cut": cut})
 
 
 # wiring -----------------------------------------------------------------------
@@ -339,9 +402,10 @@ NODES = (
     approve_script,
     plan_shots,
     approve_shots,
-    produce,
-    cut_episode,
     remember,
+    direct,
+    run_tools,
+    cut_episode,
 )
 
 

@@ -11,12 +11,23 @@ import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+
+class EpisodeStatus(StrEnum):
+    """Where an episode stands (the `status` column of `episodes`)."""
+
+    IN_PROGRESS = "in progress"  # being written: a checkpoint or a step is ahead
+    REMEMBERED = "remembered"  # script and shots approved, its facts in series memory
+    CUT = "cut"  # produced too: its episode.mp4 is made
+
+
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -195,6 +206,17 @@ def m004_usage_problem(db: sqlite_utils.Database) -> None:
     """Why an answer was rejected (empty: accepted), so that re-asks can be counted."""
     if "problem" not in db["usage"].columns_dict:
         db["usage"].add_column("problem", str, not_null_default="")
+
+
+@migration
+def m005_episode_status(db: sqlite_utils.Database) -> None:
+    """Memory comes before media now: "shots approved" (written after the cut) splits into
+    remembered and cut."""
+    db.execute(
+        "update episodes set status = case when video is null then ? else ? end"
+        " where status = 'shots approved'",
+        [EpisodeStatus.REMEMBERED.value, EpisodeStatus.CUT.value],
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

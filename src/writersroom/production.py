@@ -22,7 +22,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from writersroom import answers
 from writersroom.config import ProjectConfig
 from writersroom.errors import InputError, ModelError
-from writersroom.memory import Memory
+from writersroom.memory import EpisodeStatus, Memory
 from writersroom.prompting import compact, template
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotList
 from writersroom.speech import CJK, TAIL_SECONDS
@@ -35,6 +35,7 @@ from writersroom.tools.safety import inside
 from writersroom.tools.toolkit import CastMember, PlannedLine, PlannedShot, Studio
 
 AGENT = "director"
+TASK = "produce"  # the director's tool calls (its prompt: prompts/produce.md)
 RENDER_DIR = "render"
 KANA = re.compile(r"[\u3040-\u30ff]")
 
@@ -121,6 +122,7 @@ def open_studio(
     drafts: tuple[SeriesBible, Script, ShotList],
     run: int | None = None,
 ) -> Studio:
+    """The episode's production; `run` numbers it in the cost ledger (default the next)."""
     bible, script, shots = drafts
     production = config.production
     language = language_of(config, script)
@@ -163,113 +165,79 @@ def messages_for(studio: Studio, bible: SeriesBible, shots: list[Shot]) -> list[
     ]
 
 
-def produce(room: Any, project: Path, drafts: tuple[SeriesBible, Script, ShotList]) -> Studio:
-    """The director's tool calls for the approved shots, carried out; asked again for gaps.
+def open_production(
+    room: Any, drafts: tuple[SeriesBible, Script, ShotList], run: int | None
+) -> Studio:
+    """The episode's studio holding what the director's accepted calls made so far: they are
+    carried out again from the cache, which adds no ledger row and pays nothing."""
+    studio = open_studio(room.config, room.memory, room.models.project, room.episode, drafts, run)
+    kept = (room.memory.episode(room.episode) or {}).get("calls")
+    if kept:
+        studio.replay(json.loads(kept))
+    return studio
 
-    The shots go to the director a few at a time (`[production] shots_per_answer`) so that a
-    long episode's calls fit in one answer and the conversation in a small model's context.
-    """
-    room.report(AGENT, "produce", None)
-    studio = open_studio(room.config, room.memory, project, room.episode, drafts)
+
+def next_shots(studio: Studio, size: int) -> list[int]:
+    """The next `size` shots (`[production] shots_per_answer`) that still lack a call: the
+    director is given a few at a time, so that their calls fit one answer and the conversation
+    a small model's context."""
+    return [number for number in sorted(studio.plan) if studio.missing([number])][:size]
+
+
+def ask_director(
+    room: Any, studio: Studio, bible: SeriesBible, shots: list[Shot], refused: str
+) -> tuple[AIMessage, answers.Usage]:
+    """One answer of tool calls for `shots`: the shot list and the calls still owed, after a
+    refusal also what was refused and why. A bounded prompt: a small model copies an owed call
+    better than it continues a long conversation."""
+    room.report(AGENT, TASK, None)
     model = room.models.for_agent(AGENT)
     try:
         bound = model.chat.bind_tools(studio.tools())
     except NotImplementedError:
         raise ModelError(AGENT, model.name, "this provider cannot call tools") from None
-    kept = (room.memory.episode(room.episode) or {}).get("calls")
-    if kept:  # an interrupted run's accepted calls: made again from the cache, nobody asked
-        studio.execute(json.loads(kept))
-    shots = drafts[2].shots
-    size = room.config.production.shots_per_answer
-    for start in range(0, len(shots), size):
-        batch = shots[start : start + size]
-        numbers = [shot.number for shot in batch]
-        if studio.missing(numbers):
-            asked = messages_for(studio, drafts[0], batch)
-            _produce_batch(room, model, bound, studio, asked, numbers)
-    room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
-    return studio
-
-
-def _produce_batch(
-    room: Any,
-    model: Any,
-    bound: Any,
-    studio: Studio,
-    asked: list[BaseMessage],
-    numbers: list[int],
-) -> None:
-    """Ask until the shots `numbers` have their calls. Each ask is the shot list and the calls
-    still owed, after an answer also what was refused in it and why: a bounded prompt, and
-    a small model copies an owed call better than it continues a long conversation. Asking
-    stops when `answer_attempts` answers in a row add nothing."""
-    config = {
-        "metadata": {"agent": AGENT, "task": "produce"},
-        "run_name": f"{AGENT}.produce",
-        "callbacks": room.callbacks,
-    }
-    attempts = room.config.room.answer_attempts
-    *system, shot_list = asked
-    owed, refused, stalled = studio.owed(numbers), "", 0
-    while stalled < attempts:
-        request = f"{shot_list.content}\n\n{refused}{_calls_to_make(owed)}"
-        started = time.perf_counter()
-        try:
-            reply = bound.invoke(
-                [*system, HumanMessage(content=request)],
-                config=config,
-                **model.calls_kwargs(len(owed)),
-            )
-        except model.transport_errors as exc:
-            raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
-        assert isinstance(reply, AIMessage)
-        results = studio.execute(list(reply.tool_calls))
-        room.memory.upsert_episode(room.episode, calls=json.dumps(studio.accepted))
-        missing = studio.missing(numbers)
-        problem = "; ".join(missing) if missing else ""
-        usage = reply.usage_metadata or {}
-        _record(room, model.name, usage, time.perf_counter() - started, problem)
-        if not missing:
-            return
-        failed = [f"{m.name}: {m.content}" for m in results if m.status == "error"] + [
-            f"{bad.get('name') or 'a call'}: malformed, {bad.get('error') or 'not JSON'}"
-            for bad in reply.invalid_tool_calls
-        ]
-        refused = "".join(f"Refused in your last answer: {f}\n" for f in failed)
-        still = studio.owed(numbers)
-        stalled, owed = (0 if len(still) < len(owed) else stalled + 1), still
-    raise ModelError(
+    owed = studio.owed(shot.number for shot in shots)
+    system, shot_list = messages_for(studio, bible, shots)
+    request = f"{shot_list.content}\n\n{refused}{_calls_to_make(owed)}"
+    started = time.perf_counter()
+    try:
+        reply = bound.invoke(
+            [system, HumanMessage(content=request)],
+            config={
+                "metadata": {"agent": AGENT, "task": TASK},
+                "run_name": f"{AGENT}.{TASK}",
+                "callbacks": room.callbacks,
+            },
+            **model.calls_kwargs(len(owed)),
+        )
+    except model.transport_errors as exc:
+        raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
+    assert isinstance(reply, AIMessage)
+    usage = reply.usage_metadata or {}
+    spent = answers.Usage(
         AGENT,
         model.name,
-        f"shots still lack tool calls after {attempts} answers that added none: {problem}",
+        TASK,
+        usage.get("input_tokens", 0),
+        usage.get("output_tokens", 0),
+        time.perf_counter() - started,
     )
+    return reply, spent
+
+
+def carry_out(studio: Studio, calls: list[Any], invalid: list[Any]) -> str:
+    """Make an answer's tool calls; what was refused in it (`invalid`: the calls that were
+    not even JSON) and why, for the next ask."""
+    results = studio.execute(list(calls))
+    failed = [f"{m.name}: {m.content}" for m in results if m.status == "error"] + [
+        f"{bad.get('name') or 'a call'}: malformed, {bad.get('error') or 'not JSON'}"
+        for bad in invalid
+    ]
+    return "".join(f"Refused in your last answer: {f}\n" for f in failed)
 
 
 def _calls_to_make(owed: list[str]) -> str:
     return "Not produced yet; make exactly these calls now:\n" + "\n".join(owed)
-
-
-def _record(room: Any, model: str, usage: dict[str, Any], seconds: float, problem: str) -> None:
-    done = answers.Usage(
-        AGENT,
-        model,
-        "produce",
-        usage.get("input_tokens", 0),
-        usage.get("output_tokens", 0),
-        seconds,
-        problem,
-    )
-    room.memory.record_usage(
-        room.episode,
-        AGENT,
-        model,
-        "produce",
-        done.input_tokens,
-        done.output_tokens,
-        seconds,
-        problem,
-    )
-    room.report(AGENT, "produce", done)
 
 
 def summary(studio: Studio) -> dict[str, Any]:
@@ -376,7 +344,9 @@ def cut(
     # What the cut is made of, for the editors' timelines (`export --timeline`).
     (root / "cut.json").write_text(request.model_dump_json(indent=2), encoding="utf-8")
     video = (root / "episode.mp4").relative_to(project).as_posix()
-    memory.upsert_episode(episode, video=video, runtime_seconds=result.duration_seconds)
+    memory.upsert_episode(
+        episode, video=video, runtime_seconds=result.duration_seconds, status=EpisodeStatus.CUT
+    )
     planned = sum(s["duration_seconds"] for s in made["shots"])
     return {
         "video": video,

@@ -34,7 +34,7 @@ from writersroom.drafts import validate_draft
 from writersroom.errors import Conflict, InputError
 from writersroom.graph import build_graph
 from writersroom.live import TokenMeter
-from writersroom.memory import Memory, open_database
+from writersroom.memory import EpisodeStatus, Memory, open_database
 from writersroom.providers import ModelRegistry
 from writersroom.room import Room
 from writersroom.runlock import RunLock
@@ -180,19 +180,20 @@ class Project:
             series = self.memory.series()
             if series is None or self.memory.episode(1) is not None:
                 raise InputError("this series has already started: use `status` and `resume`")
-            self.memory.upsert_episode(1, status="in progress", auto=int(auto))
+            self.memory.upsert_episode(1, status=EpisodeStatus.IN_PROGRESS, auto=int(auto))
             self._invoke(1, {"premise": series["premise"], "episode": 1})
 
     def next_episode(self, auto: bool = False) -> int:
-        """Start the episode after the current one, from the approved bible and earlier episodes."""
+        """Start the episode after the current one, from the approved bible and earlier episodes
+        (the current one's story must be remembered; its production need not be finished)."""
         with self.writing():
             current = self.current_episode()
             row = self.memory.episode(current)
-            if row is None or row["status"] != "shots approved":
+            if row is None or row["status"] not in (EpisodeStatus.REMEMBERED, EpisodeStatus.CUT):
                 raise InputError(f"episode {current} is not finished yet: see `writersroom status`")
             bible = self.memory.bible()
             number = current + 1
-            self.memory.upsert_episode(number, status="in progress", auto=int(auto))
+            self.memory.upsert_episode(number, status=EpisodeStatus.IN_PROGRESS, auto=int(auto))
             self.memory.set_current_episode(number)
             premise = self.memory.series()["premise"]  # type: ignore[index]
             self._invoke(number, {"premise": premise, "episode": number, "bible": bible})
@@ -291,6 +292,18 @@ class Project:
             if not self.next_nodes(episode):
                 raise InputError(self.nothing_waits())
             self._invoke(episode, None)
+
+    def produce(self, episode: int) -> None:
+        """Run the director's production of a remembered episode on to its cut: from where it
+        stopped (a failed render), or from the start (production was off)."""
+        with self.writing():
+            row = self.memory.episode(episode)
+            if row is None or row["status"] not in (EpisodeStatus.REMEMBERED, EpisodeStatus.CUT):
+                raise InputError(
+                    f"episode {episode} has not been produced yet: approve its shots first "
+                    "(`writersroom status`)"
+                )
+            self._invoke(episode, None if self.next_nodes(episode) else Command(goto="direct"))
 
     def nothing_waits(self) -> str:
         episode = self.current_episode()

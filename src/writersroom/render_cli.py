@@ -20,7 +20,7 @@ from writersroom import production
 from writersroom.answers import summarize
 from writersroom.errors import InputError
 from writersroom.limits import MAX_EPISODE
-from writersroom.memory import Memory
+from writersroom.memory import EpisodeStatus, Memory
 from writersroom.project import Project
 from writersroom.schemas import Script
 
@@ -98,21 +98,30 @@ def render(
     directory: Dir = Path("."),
     line: Lines = None,
 ) -> None:
-    """Make an episode's video again from the director's calls: only what changed is redone."""
+    """Make an episode's video: its production on from where it stopped, or again from the
+    director's calls (only what changed is redone)."""
     with opened(directory) as project, project.writing():
         number = episode or project.current_episode()
-        if project.memory.episode(number) is None:
+        row = project.memory.episode(number)
+        if row is None:
             raise InputError(f"episode {number} has not started: see `writersroom episodes`")
         project.lock.running(f"render of episode {number}")
-        if line:
-            change_lines(project.memory, number, line)
-        made = production.render(project.config, project.memory, project.path, number)
+        if row["status"] != EpisodeStatus.CUT or project.next_nodes(number):
+            if line:
+                raise InputError(f"episode {number} is not cut yet: render it before --line")
+            project.produce(number)
+            state = project.state(number)
+            run, cut = state["direction"]["run"], state["cut"]
+        else:
+            if line:
+                change_lines(project.memory, number, line)
+            made = production.render(project.config, project.memory, project.path, number)
+            run, cut = made["run"], made["cut"]
         rows = project.db.execute(
             "select count(*), sum(cached), sum(cost) from ledger where episode = ? and run = ?",
-            [number, made["run"]],
+            [number, run],
         ).fetchone()
         calls, cached, cost = rows[0], rows[1] or 0, rows[2] or 0.0
-        cut = made["cut"]
         out.print(
             f"{cut['video']} and {cut['srt']}: {cut['runtime_seconds']:.1f} s "
             f"(target {cut['target_seconds']} s)",

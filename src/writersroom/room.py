@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from uuid import uuid4
 
 from pydantic import BaseModel
 
@@ -29,6 +30,7 @@ class Room:
         stops: the checkpoints that wait for a person; the others approve on their own.
         report: called as (agent, task, None) when a step starts and with its usage when done.
         callbacks: LangChain callback handlers given every model call (live progress).
+        invocation: this run of the graph (a resume is another): what counts "in a row".
     """
 
     config: ProjectConfig
@@ -38,6 +40,7 @@ class Room:
     stops: frozenset[str]
     report: Callable[[str, str, answers.Usage | None], None] = field(default=_silent)
     callbacks: list[Any] = field(default_factory=list)  # LangChain's, e.g. live progress
+    invocation: str = field(default_factory=lambda: uuid4().hex)
 
     def ask(
         self,
@@ -61,7 +64,7 @@ class Room:
             agent=agent,
             task=task,
             attempts=self.config.room.answer_attempts,
-            on_usage=self._recorder(agent, task),
+            on_usage=self.record,
             check=check,
             json_schema=json_schema,
             callbacks=self.callbacks,
@@ -88,25 +91,23 @@ class Room:
             agent=agent,
             task=task,
             attempts=self.config.room.answer_attempts,
-            on_usage=self._recorder(agent, task),
+            on_usage=self.record,
             what=what,
             stop=stop,
             max_tokens=max_tokens,
             callbacks=self.callbacks,
         )
 
-    def _recorder(self, agent: str, task: str) -> Callable[[answers.Usage], None]:
-        def on_usage(usage: answers.Usage) -> None:
-            self.memory.record_usage(
-                self.episode,
-                usage.agent,
-                usage.model,
-                usage.task,
-                usage.input_tokens,
-                usage.output_tokens,
-                usage.seconds,
-                usage.problem,
-            )
-            self.report(agent, task, usage)
-
-        return on_usage
+    def record(self, usage: answers.Usage) -> None:
+        """One answer's usage, into memory and to the progress reporter."""
+        self.memory.record_usage(
+            self.episode,
+            usage.agent,
+            usage.model,
+            usage.task,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.seconds,
+            usage.problem,
+        )
+        self.report(usage.agent, usage.task, usage)

@@ -32,6 +32,10 @@ class RoomState(TypedDict):
     review_round: NotRequired[int]
     # The latest revision number of each kind of draft.
     revisions: NotRequired[dict[str, int]]
+    # The director's production under way: its ledger run, the shots it was asked for, its
+    # answer's tool calls and usage, what was refused, and how many answers in a row (of
+    # which invocation) added nothing.
+    direction: NotRequired[dict[str, Any]]
     # What production made per shot (files, durations, costs), and the finished cut.
     production: NotRequired[dict[str, Any]]
     cut: NotRequired[dict[str, Any]]

@@ -24,7 +24,7 @@ from writersroom import fountain
 from writersroom.answers import summarize
 from writersroom.errors import InputError
 from writersroom.handoff.fdx import read_fdx_file
-from writersroom.memory import Memory
+from writersroom.memory import EpisodeStatus, Memory
 from writersroom.schemas import Character, EpisodeOutline, Script, SeriesBible
 from writersroom.speech import spoken_seconds
 
@@ -208,7 +208,10 @@ def prepare(
     memory.save_draft(number, "outline", 1, outline.model_dump(mode="json"), "person", "import")
     memory.save_draft(number, "script", 1, script.model_dump(mode="json"), "person", "import")
     memory.upsert_episode(
-        number, title=script.title, outline=outline.model_dump(mode="json"), status="in progress"
+        number,
+        title=script.title,
+        outline=outline.model_dump(mode="json"),
+        status=EpisodeStatus.IN_PROGRESS,
     )
     memory.set_current_episode(number)
     series = memory.series() or {}
