@@ -47,7 +47,10 @@ def test_models_per_agent_with_run_overrides(tmp_path: Path) -> None:
         ("[models\n", "not valid TOML"),
         ('[models]\nproducer = "local:x"\n', "unknown agent 'producer'"),
         ('[room]\ncheckpoints = ["approve_everything"]\n', "unknown checkpoints"),
-        ('[providers.x]\nkind = "carrier-pigeon"\n', "providers.x.kind"),
+        (
+            '[providers.x]\nkind = "carrier-pigeon"\n',
+            "x.kind: unknown kind 'carrier-pigeon'; choose one of",
+        ),
     ],
 )
 def test_bad_configuration_is_named(tmp_path: Path, toml: str, message: str) -> None:

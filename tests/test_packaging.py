@@ -44,3 +44,7 @@ def test_the_wheel_builds_quietly_and_carries_its_data(tmp_path: Path) -> None:
                 expected.add(f"{package}/{path.relative_to(ROOT / folder).as_posix()}")
     assert len(expected) > 60
     assert expected <= names, sorted(expected - names)
+    (points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    declared = zipfile.ZipFile(wheel).read(points).decode()
+    for line in ("video.storyboard = ", "assemble.ffmpeg = ", "local = writersroom.providers"):
+        assert line in declared, declared

@@ -1,17 +1,21 @@
 """The tools' argument schemas and the small interfaces their backends implement.
 
 A backend is chosen by configuration (`[production]` in writersroom.toml), never by `if` chains:
-each backend module registers a class under a name. Every call returns a `MediaResult`; the
-cache keys a call by backend name + the request's JSON, so the same call is never paid twice.
+each backend class is declared under a name as an entry point (see `registry`). Every call
+returns a `MediaResult`; the cache keys a call by backend name + the request's JSON, so the same
+call is never paid twice.
 Backends write only to the `out` path they are given, inside the project's render folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from writersroom.tools.assemble import AssembleRequest
 
 WIDTH, HEIGHT, FPS = 720, 1280, 24
 
@@ -67,19 +71,29 @@ class MediaResult(BaseModel):
 # same request makes the render cache make those calls again.
 
 
+@runtime_checkable
 class VideoBackend(Protocol):
     name: str
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult: ...
 
 
+@runtime_checkable
 class VoiceBackend(Protocol):
     name: str
 
     def speak(self, request: VoiceRequest, out: Path) -> MediaResult: ...
 
 
+@runtime_checkable
 class LipSyncBackend(Protocol):
     name: str
 
     def sync(self, request: LipSyncRequest, root: Path, out: Path) -> MediaResult: ...
+
+
+@runtime_checkable
+class Assembler(Protocol):
+    name: str
+
+    def assemble(self, request: AssembleRequest, root: Path, out: Path) -> MediaResult: ...

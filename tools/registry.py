@@ -1,63 +1,72 @@
-"""Which class implements each backend: a name in `[production]` -> "module:Class".
+"""Backends by name, from the entry point group `writersroom.backends` (named KIND.NAME).
+
+Ours are declared in pyproject.toml like any other package's, so a third-party package adds a
+backend without editing writersroom (tests/plugins/tiny-video is one):
+
+    [project.entry-points."writersroom.backends"]
+    "video.my-video" = "my_package:MyVideo"
 
 A backend module is imported only when a project's configuration names it, so an optional
 extra (diffusers, DashScope) costs nothing to projects that do not use it. A backend class is
-built as `Class(**options)`, with the options of its `[production.options.NAME]` table.
+built as `Class(**options)`, with the options of its `[production.options.NAME]` table, and must
+implement its kind's Protocol (`writersroom.tools.base`).
 """
 
 from __future__ import annotations
 
-import importlib
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from writersroom.errors import ConfigError
+from writersroom.tools.base import Assembler, LipSyncBackend, VideoBackend, VoiceBackend
 
-KINDS = ("video", "voice", "lip_sync", "assemble")
-BACKENDS: dict[str, dict[str, str]] = {
-    "video": {
-        "storyboard": "writersroom.tools.storyboard:StoryboardVideo",
-        "diffusers": "writersroom.tools.diffusers_video:DiffusersVideo",
-        "dashscope-wan": "writersroom.tools.dashscope_media:WanVideo",
-    },
-    "voice": {
-        "embedded": "writersroom.tools.voices:EmbeddedVoice",
-        "dashscope-cosyvoice": "writersroom.tools.dashscope_media:CosyVoice",
-    },
-    "lip_sync": {
-        "embedded": "writersroom.tools.lipsync:DrawnMouthSync",
-        "dashscope-retalk": "writersroom.tools.dashscope_media:VideoRetalk",
-    },
-    "assemble": {"ffmpeg": "writersroom.tools.assemble:FfmpegAssembler"},
+GROUP = "writersroom.backends"
+Backend = VideoBackend | VoiceBackend | LipSyncBackend | Assembler
+PROTOCOLS: dict[str, type[Any]] = {
+    "video": VideoBackend,
+    "voice": VoiceBackend,
+    "lip_sync": LipSyncBackend,
+    "assemble": Assembler,
 }
+KINDS = tuple(PROTOCOLS)
 
 
-def register(kind: str, name: str, target: str) -> None:
-    """Make `target` ("module:Class") the backend `name` of `kind`."""
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown tool kind {kind!r}; kinds are {', '.join(KINDS)}")
-    BACKENDS[kind][name] = target
+@cache
+def _declared() -> dict[str, dict[str, EntryPoint]]:
+    found: dict[str, dict[str, EntryPoint]] = {kind: {} for kind in KINDS}
+    for point in entry_points(group=GROUP):
+        kind, _, name = point.name.partition(".")
+        if kind in found and name:
+            found[kind][name] = point
+    return found
 
 
 def names(kind: str) -> list[str]:
-    return sorted(BACKENDS[kind])
+    return sorted(_declared()[kind])
 
 
-def load(kind: str, name: str, options: dict[str, Any] | None = None) -> Any:
+def load(kind: str, name: str, options: dict[str, Any] | None = None) -> Backend:
     """An instance of the backend `name` of `kind`, built with its configured options."""
-    target = BACKENDS[kind].get(name)
-    if target is None:
+    point = _declared()[kind].get(name)
+    if point is None:
         raise ConfigError(
             f"unknown {kind} backend {name!r}; choose one of {', '.join(names(kind))}"
         )
-    module_name, _, class_name = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        backend_class = point.load()
     except ImportError as exc:
         raise ConfigError(
             f"the {kind} backend {name!r} is not installed ({exc.name} is missing): "
             "pip install 'writersroom[media]' or the extra its documentation names"
         ) from None
     try:
-        return getattr(module, class_name)(**(options or {}))
+        backend = backend_class(**(options or {}))
     except TypeError as exc:
         raise ConfigError(f"[production.options.{name}]: {exc}") from None
+    if not isinstance(backend, PROTOCOLS[kind]):
+        raise ConfigError(
+            f"the {kind} backend {name!r} ({point.value}) does not implement "
+            f"{PROTOCOLS[kind].__name__}"
+        )
+    return backend

@@ -62,7 +62,7 @@ api_key_env = "DASHSCOPE_API_KEY"
 class ProviderConfig(BaseModel, extra="forbid"):
     """One provider section. `kind` says which code speaks to it."""
 
-    kind: Literal["openai", "dashscope", "local", "scripted"]
+    kind: str  # a provider kind installed (see writersroom.providers)
     base_url: str | None = None
     api_key: str | None = None
     api_key_env: str | None = None
@@ -132,7 +132,7 @@ class ProductionConfig(BaseModel, extra="forbid"):
 
         for kind in registry.KINDS:
             name = getattr(self, kind)
-            if name not in registry.BACKENDS[kind]:
+            if name not in registry.names(kind):
                 known = ", ".join(registry.names(kind))
                 raise ValueError(f"{kind}: unknown backend {name!r}; choose one of {known}")
         unknown = sorted(set(self.prices) - set(registry.KINDS))
@@ -147,6 +147,19 @@ class ProjectConfig(BaseModel, extra="forbid"):
     memory: MemoryConfig = Field(default_factory=MemoryConfig)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     production: ProductionConfig = Field(default_factory=ProductionConfig)
+
+    @field_validator("providers")
+    @classmethod
+    def _installed_kinds(cls, value: dict[str, ProviderConfig]) -> dict[str, ProviderConfig]:
+        from writersroom.providers import kinds  # which imports this module
+
+        for name, settings in value.items():
+            if settings.kind not in kinds():
+                raise ValueError(
+                    f"{name}.kind: unknown kind {settings.kind!r}; choose one of "
+                    + ", ".join(kinds())
+                )
+        return value
 
     @field_validator("models")
     @classmethod

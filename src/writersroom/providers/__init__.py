@@ -1,28 +1,36 @@
 """Model providers: `provider:model` names turned into LangChain chat models.
 
-Each provider module exposes `build(model, settings, project) -> AgentModel`. Nothing here runs
-at import time: a model (and its key) is looked up only when an agent first needs it.
+A provider kind is a module exposing `build(model, settings, project) -> AgentModel`, declared
+in the entry point group `writersroom.providers` (ours in pyproject.toml; another package adds
+a kind the same way). Nothing here runs at import time: a model (and its key) is looked up only
+when an agent first needs it.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from langchain_core.language_models import BaseChatModel
 
-from writersroom.config import ProjectConfig, split_spec
+from writersroom.config import ProjectConfig, ProviderConfig, split_spec
 from writersroom.errors import ConfigError
 
-PROVIDER_MODULES = {
-    "openai": "writersroom.providers.openai",
-    "dashscope": "writersroom.providers.dashscope",
-    "local": "writersroom.providers.local",
-    "scripted": "writersroom.providers.scripted",
-}
+GROUP = "writersroom.providers"
+
+
+@cache
+def _declared() -> dict[str, EntryPoint]:
+    return {point.name: point for point in entry_points(group=GROUP)}
+
+
+def kinds() -> list[str]:
+    """The provider kinds installed (a `[providers.NAME]` section's `kind`)."""
+    return sorted(_declared())
 
 
 def schema_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +74,12 @@ class AgentModel:
     describe_error: Callable[[BaseException], str] = field(default=str)
 
 
+class Provider(Protocol):
+    """What a provider kind's module implements."""
+
+    def build(self, model: str, settings: ProviderConfig, project: Path) -> AgentModel: ...
+
+
 class ModelRegistry:
     """Builds each agent's model once per run, on first use."""
 
@@ -90,8 +104,8 @@ def build_model(spec: str, config: ProjectConfig, project: Path) -> AgentModel:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     settings = config.provider(provider_name)
-    module = importlib.import_module(PROVIDER_MODULES[settings.kind])
-    agent_model: AgentModel = module.build(model, settings, project)
+    provider = cast(Provider, _declared()[settings.kind].load())
+    agent_model = provider.build(model, settings, project)
     agent_model.name = spec
     if settings.script_format != "auto":
         agent_model.writes_screenplay = settings.script_format == "fountain"
