@@ -1,8 +1,11 @@
-"""Shared fixtures: a scripted project folder per test, and the CLI run as a real process."""
+"""Shared fixtures: a scripted project folder per test, and the CLI, run in this process or as
+a real one where a process is the point (a kill, a lock held by another process, a server)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -21,6 +24,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+os.environ["COLUMNS"] = "120"  # as wide as a terminal, before the CLI's consoles are made
+
+from writersroom.cli import app
 from writersroom.providers.scripted import read_calls
 
 DATA = Path(__file__).parent / "data"
@@ -47,13 +53,28 @@ def answers() -> dict[str, Any]:
     return json.loads((DATA / "answers.json").read_text(encoding="utf-8"))
 
 
-def make_project(path: Path, replies: dict[str, Any] | None = None, extra_toml: str = "") -> Path:
-    """A project folder whose agents all replay `replies` (default: tests/data/answers.json)."""
+def make_project(
+    path: Path,
+    replies: dict[str, Any] | None = None,
+    extra_toml: str = "",
+    production: bool = False,
+) -> Path:
+    """A project folder whose agents all replay `replies` (default: tests/data/answers.json).
+
+    Production (the director's tool calls, voices, frames, lip-sync, the cut) is off unless a
+    test is about it: a story test ends with the episode remembered."""
     path.mkdir(parents=True, exist_ok=True)
     if replies is None:
         shutil.copy(DATA / "answers.json", path / "answers.json")
     else:
         (path / "answers.json").write_text(json.dumps(replies), encoding="utf-8")
+    if not production:
+        switch = "[production]\nenabled = false\n"
+        extra_toml = (
+            extra_toml.replace("[production]\n", switch, 1)
+            if "[production]\n" in extra_toml
+            else f"{extra_toml}\n{switch}"
+        )
     (path / "writersroom.toml").write_text(
         '[models]\ndefault = "scripted:answers.json"\n' + extra_toml, encoding="utf-8"
     )
@@ -66,17 +87,35 @@ def project(tmp_path: Path) -> Path:
 
 
 def wr(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the `writersroom` command as a user would."""
-    return subprocess.run(
-        [str(CLI), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "120", **(env or {})},
-    )
+    """Run the `writersroom` command as a user would: in this process (its output captured), or
+    as a real process when asked or when it needs an environment of its own."""
+    if process or env:
+        return subprocess.run(
+            [str(CLI), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.chdir(cwd or Path.cwd()),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            app(args=list(args), prog_name="writersroom")  # its error boundary included
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return subprocess.CompletedProcess([str(CLI), *args], code, out.getvalue(), err.getvalue())
 
 
 def rows(project: Path, sql: str, params: tuple = ()) -> list[tuple]:

@@ -359,7 +359,7 @@ def test_compare_two_configurations(tmp_path: Path) -> None:
 
 
 def test_score_project_folders_and_scripts(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "series")
+    project = make_project(tmp_path / "series", production=True)
     assert wr("run", "Twin heiresses", "--dir", str(project), "--auto").returncode == 0
     fountain = tmp_path / "roof.fountain"
     fountain.write_text("Title: Roof\n\nEXT. ROOF - NIGHT\n\nHAO\nWho are you?\n", encoding="utf-8")

@@ -182,7 +182,7 @@ def test_a_room_run_revision_rounds_and_accepted_answers(tmp_path: Path) -> None
     ]
     replies["write_script"] = replies["write_script"] * 2
     replies["plan_shots"] = ["not json at all", replies["plan_shots"][0]]
-    project = make_project(tmp_path / "series", replies)
+    project = make_project(tmp_path / "series", replies, production=True)
     done = wr("run", "Twin heiresses", "--dir", str(project), "--auto")
     assert done.returncode == 0, done.stderr
 

@@ -29,7 +29,7 @@ FRAME = 1 / FPS
 
 @pytest.fixture(scope="module")
 def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("handoff") / "series")
+    project = make_project(tmp_path_factory.mktemp("handoff") / "series", production=True)
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     return project
@@ -230,7 +230,7 @@ def test_the_fdx_has_one_paragraph_per_script_element(series: Path, tmp_path: Pa
 
 
 def test_an_episode_not_yet_cut_gives_one_line_and_exit_1(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "fresh")
+    project = make_project(tmp_path / "fresh", production=True)
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     for args in (("--timeline", "otio"), ("--timeline", "capcut"), ("--pdf",), ("--fdx",)):
         result = wr("export", "1", *args, "--dir", str(project))
@@ -285,7 +285,7 @@ def test_the_review_room_offers_the_downloads(series: Path, tmp_path: Path) -> N
                 assert "episode-01.srt" in opened.namelist() or kind == "capcut"
         assert client.get("/episodes/1/download/mp3").status_code == 404
 
-    fresh = make_project(tmp_path / "fresh")
+    fresh = make_project(tmp_path / "fresh", production=True)
     assert wr("new", PREMISE, "--dir", str(fresh)).returncode == 0
     with TestClient(create_app(fresh), base_url="http://127.0.0.1") as client:
         assert "/download/" not in client.get("/episodes/1").text

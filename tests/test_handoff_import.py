@@ -29,7 +29,7 @@ HELD_OUT = SCRIPTS / "clean_1323.fountain"
 @pytest.fixture
 def series(tmp_path: Path) -> Path:
     """A series whose bible is approved (episode 1 waits at its outline)."""
-    project = make_project(tmp_path / "series")
+    project = make_project(tmp_path / "series", production=True)
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     assert wr("approve", "--dir", str(project)).returncode == 0
     return project

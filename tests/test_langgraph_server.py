@@ -55,7 +55,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_scripted_run_through_the_servers_interrupts(server: str, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "series")
+    project = make_project(tmp_path / "series", production=True)
     client = get_sync_client(url=server)
     thread = client.threads.create()["thread_id"]
     context = {"project_dir": str(project)}

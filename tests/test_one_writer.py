@@ -47,7 +47,7 @@ BUSY = re.compile(r"^busy: writersroom \w[\w-]* \(pid \d+ on .+\) is running \S.
 def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A closed project folder waiting at each checkpoint, to be copied for each trial."""
     root = tmp_path_factory.mktemp("bases")
-    work = make_project(root / "work", extra_toml=PRICES)
+    work = make_project(root / "work", extra_toml=PRICES, production=True)
     made: dict[str, Path] = {}
     project = Project.create(work, PREMISE)
     try:

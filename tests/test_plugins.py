@@ -27,7 +27,7 @@ def test_a_third_party_video_backend_is_installed_and_used_by_name(tmp_path: Pat
         '[production]\nvideo = "tiny-video"\n'
         '[production.options.tiny-video]\nsignature = "made elsewhere"\n'
     )
-    project = make_project(tmp_path / "p", extra_toml=toml)
+    project = make_project(tmp_path / "p", extra_toml=toml, production=True)
 
     unknown = wr("run", PREMISE, "--auto", "--dir", str(project))
     assert unknown.returncode == 1  # not installed where this process looks

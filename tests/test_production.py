@@ -49,7 +49,9 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
     replies = answers()
     for task, key in (("outline_episode", "number"), ("write_script", "episode")):
         replies[task].append({**replies[task][0], key: 2})
-    project = make_project(tmp_path_factory.mktemp("production") / "series", replies)
+    project = make_project(
+        tmp_path_factory.mktemp("production") / "series", replies, production=True
+    )
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     return project
@@ -150,7 +152,10 @@ def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) ->
     first.append({"name": "lip_sync", "args": {**shot_3[2]["args"], "audio": "/etc/passwd"}})
     replies["produce"] = [{"tool_calls": first}, {"tool_calls": [*shot_3, good[0]]}]
     project = make_project(
-        tmp_path / "p", replies, extra_toml="[production.prices.video]\nstoryboard = 0.5\n"
+        tmp_path / "p",
+        replies,
+        extra_toml="[production.prices.video]\nstoryboard = 0.5\n",
+        production=True,
     )
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
@@ -188,7 +193,10 @@ def test_the_director_gets_the_shots_a_few_at_a_time(tmp_path: Path) -> None:
         {"tool_calls": [c for c in good if c["args"]["shot"] > 2]},
     ]
     project = make_project(
-        tmp_path / "p", replies, extra_toml="[production]\nshots_per_answer = 2\n"
+        tmp_path / "p",
+        replies,
+        extra_toml="[production]\nshots_per_answer = 2\n",
+        production=True,
     )
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
@@ -212,7 +220,9 @@ def test_a_director_making_progress_is_asked_on_and_a_stalled_one_resumes(
     shot = {n: {"tool_calls": [c for c in good if c["args"]["shot"] == n]} for n in (1, 2, 3, 4)}
     shot[12] = {"tool_calls": shot[1]["tool_calls"] + shot[2]["tool_calls"]}
     replies["produce"] = [shot[12], shot[3], shot[3], shot[4]]  # the third adds nothing
-    project = make_project(tmp_path / "p", replies, extra_toml="[room]\nanswer_attempts = 1\n")
+    project = make_project(
+        tmp_path / "p", replies, extra_toml="[room]\nanswer_attempts = 1\n", production=True
+    )
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 1
     assert "after 1 answers that added none: shot 4 needs generate_video" in result.stderr
@@ -245,7 +255,7 @@ def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path
             if scenes[shot["scene"]]["lines"][line - 1]["speaker"] in shot["characters"]:
                 compact.append({"name": "lip_sync", "args": said})
     replies["produce"] = [{"tool_calls": compact}]
-    project = make_project(tmp_path / "p", replies)
+    project = make_project(tmp_path / "p", replies, production=True)
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     videos = rows(
@@ -268,7 +278,10 @@ def test_a_failed_render_leaves_the_series_able_to_go_on(tmp_path: Path) -> None
     for task, key in (("outline_episode", "number"), ("write_script", "episode")):
         replies[task].append({**replies[task][0], key: 2})
     project = make_project(
-        tmp_path / "p", replies, extra_toml='[production]\nvideo = "dashscope-wan"\n'
+        tmp_path / "p",
+        replies,
+        extra_toml='[production]\nvideo = "dashscope-wan"\n',
+        production=True,
     )
     failed = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert failed.returncode == 1
@@ -316,7 +329,7 @@ def test_a_render_killed_while_its_tools_run_resumes_without_paying_twice(
     prices = (
         "[production.prices.voice]\nembedded = 0.01\n[production.prices.video]\nstoryboard = 0.02\n"
     )
-    project = make_project(tmp_path / "p", extra_toml=prices)
+    project = make_project(tmp_path / "p", extra_toml=prices, production=True)
     run = subprocess.Popen(
         [str(CLI), "run", PREMISE, "--auto", "--dir", str(project)],
         stdout=subprocess.DEVNULL,

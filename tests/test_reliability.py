@@ -284,7 +284,7 @@ def test_subtitles_and_exports_carry_no_control_characters(tmp_path: Path) -> No
     script = replies["write_script"][0]
     first = script["scenes"][0]["lines"][0]
     first["text"] = "You dropped" + EVIL + " something."
-    folder = make_project(tmp_path / "p", replies)
+    folder = make_project(tmp_path / "p", replies, production=True)
     done = wr("run", PREMISE, "--auto", "--dir", str(folder), timeout=900)
     assert done.returncode == 0, done.stderr
     srt = (folder / "render" / "episode-01" / "episode.srt").read_text(encoding="utf-8")

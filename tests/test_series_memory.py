@@ -118,7 +118,7 @@ def test_episode_three_contradicting_episode_one_is_flagged_with_its_source(
         "select action, by, override from decisions where episode = 3 and "
         "checkpoint = 'approve_script'",
     ) == [("approve", "person", 1)]
-    assert rows(project, "select status from episodes where number = 3") == [("cut",)]
+    assert rows(project, "select status from episodes where number = 3") == [("remembered",)]
 
 
 def test_memory_search_and_facts_commands(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_killed_during_remember_leaves_no_half_written_facts(tmp_path: Path) -> 
 
     result = wr("resume", "--dir", str(project))
     assert result.returncode == 0, result.stderr
-    assert rows(project, "select status from episodes") == [("cut",)]
+    assert rows(project, "select status from episodes") == [("remembered",)]
     written = rows(project, "select scene, character, kind, subject from facts order by id")
     assert len(written) == len(set(written)) >= 4  # every fact once: 3 + a thread (+ rules')
     assert rows(project, "select count(*) from scene_texts") == [(2,)]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 from pathlib import Path
 
@@ -19,15 +19,12 @@ ROOT = Path(__file__).parent.parent
 
 
 def load_graph() -> CompiledStateGraph:
-    """Import the object langgraph.json names, by file path as the LangGraph server does."""
+    """Import the object langgraph.json names (a module of the installed package), as the
+    LangGraph server does."""
     config = json.loads((ROOT / "langgraph.json").read_text(encoding="utf-8"))
     assert config["dependencies"] == ["."]
-    path, variable = config["graphs"]["room"].rsplit(":", 1)
-    spec = importlib.util.spec_from_file_location("studio_graph", ROOT / path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    factory = getattr(module, variable)
+    module, variable = config["graphs"]["room"].rsplit(":", 1)
+    factory = getattr(importlib.import_module(module), variable)
     graph = factory()
     assert isinstance(graph, CompiledStateGraph)
     return graph
@@ -77,7 +74,7 @@ def test_a_studio_run_stops_at_typed_checkpoints_and_takes_json_answers(tmp_path
         ("approve_script", 1, "approve"),
         ("approve_shots", 1, "approve"),
     ]
-    assert rows(project, "select status from episodes") == [("cut",)]
+    assert rows(project, "select status from episodes") == [("remembered",)]  # production off
     assert rows(project, "select count(*) > 0 from usage where agent = 'director'") == [(1,)]
 
 

@@ -80,7 +80,7 @@ def test_read_revise_approve_to_the_shot_list_and_play_the_cut(
             ]
         }
     ]
-    project = make_project(tmp_path / "twins", replies)
+    project = make_project(tmp_path / "twins", replies, production=True)
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     with served(project) as port:
         page = browser.new_page()
@@ -209,7 +209,7 @@ def test_a_draft_containing_script_renders_as_text(tmp_path: Path, browser: Brow
     look = '<script>window.owned = "look"</script> grey trench coat'
     replies["develop_series"][0]["characters"][0]["look"] = look
     replies["develop_series"][0]["title"] = '<img src=x onerror="window.owned = 1">Twice Born'
-    project = make_project(tmp_path / "p", replies)
+    project = make_project(tmp_path / "p", replies, production=True)
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     with served(project) as port:
         page = browser.new_page()
@@ -231,7 +231,7 @@ def test_a_draft_containing_script_renders_as_text(tmp_path: Path, browser: Brow
 
 
 def test_a_page_follows_a_decision_taken_elsewhere(tmp_path: Path, browser: BrowserContext) -> None:
-    project = make_project(tmp_path / "p")
+    project = make_project(tmp_path / "p", production=True)
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     with served(project) as port:
         page = browser.new_page()

@@ -45,8 +45,11 @@ def opened(path: Path) -> Iterator[Project]:
         project.close()
 
 
-def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
-    """Rewrite dialogue lines of the episode's approved script: a new revision by the person."""
+Change = tuple[str, int, int, str]  # as written, scene, line, the new words
+
+
+def parse_changes(changes: list[str]) -> list[Change]:
+    """`--line SCENE.LINE="new words"` items, read (InputError for one written otherwise)."""
     parsed = []
     for change in changes:
         where, sep, text = change.partition("=")
@@ -56,6 +59,11 @@ def change_lines(memory: Memory, episode: int, changes: list[str]) -> None:
                 f'--line {change!r}: write it as SCENE.LINE="new words", e.g. 2.1="Hi"'
             )
         parsed.append((where.strip(), int(scene_no), int(line_no), text.strip()))
+    return parsed
+
+
+def change_lines(memory: Memory, episode: int, parsed: list[Change]) -> None:
+    """Rewrite dialogue lines of the episode's approved script: a new revision by the person."""
     row = memory.episode(episode)
     if row is None or not row.get("script"):
         raise InputError(f"episode {episode} has no approved script to change")
@@ -106,15 +114,16 @@ def render(
         if row is None:
             raise InputError(f"episode {number} has not started: see `writersroom episodes`")
         project.lock.running(f"render of episode {number}")
+        changes = parse_changes(line or [])
         if row["status"] != EpisodeStatus.CUT or project.next_nodes(number):
-            if line:
+            if changes:
                 raise InputError(f"episode {number} is not cut yet: render it before --line")
             project.produce(number)
             state = project.state(number)
             run, cut = state["direction"]["run"], state["cut"]
         else:
-            if line:
-                change_lines(project.memory, number, line)
+            if changes:
+                change_lines(project.memory, number, changes)
             made = production.render(project.config, project.memory, project.path, number)
             run, cut = made["run"], made["cut"]
         rows = project.db.execute(
