@@ -7,11 +7,11 @@ import re
 
 from pydantic import BaseModel
 
-from writersroom import fountain
-from writersroom.facts import Ledger, recall
-from writersroom.prompting import compact
-from writersroom.room import Room
+from writersroom.memory.facts import Facts, recall
+from writersroom.room.context import Room
+from writersroom.room.prompting import compact
 from writersroom.schemas import Script
+from writersroom.screenplay import fountain
 from writersroom.speech import CJK
 
 
@@ -83,7 +83,7 @@ def remembered(room: Room, about: str) -> str:
     previous = room.memory.episode(room.episode - 1)
     outline = json.loads(previous["outline"]) if previous and previous["outline"] else {}
     return recall(
-        Ledger(room.memory.db),
+        Facts(room.memory.db),
         [c["name"] for c in bible["characters"]],
         room.episode,
         about,

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import copy
 
-from writersroom import fountain
 from writersroom.agents._drafts import dump, earlier, numbered, remembered, scene_text
-from writersroom.answers import with_choices
-from writersroom.room import Room
+from writersroom.room.answers import with_choices
+from writersroom.room.context import Room
 from writersroom.schemas import (
     ContinuityIssue,
     ContinuityReport,
@@ -17,6 +16,7 @@ from writersroom.schemas import (
     Script,
     SeriesBible,
 )
+from writersroom.screenplay import fountain
 
 AGENT = "continuity"
 WINDOW_TOKENS = 2500  # of script per answer (characters / 4): a film is read in parts

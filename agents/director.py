@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from writersroom.agents._drafts import numbered, remembered
-from writersroom.answers import with_choices
-from writersroom.prompting import compact
-from writersroom.room import Room
+from writersroom.room.answers import with_choices
+from writersroom.room.context import Room
+from writersroom.room.prompting import compact
 from writersroom.schemas import Script, SeriesBible, ShotList
 
 AGENT = "director"

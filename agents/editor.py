@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from writersroom.agents._drafts import dump, remembered
-from writersroom.room import Room
+from writersroom.room.context import Room
 from writersroom.schemas import ContinuityReport, Critique, EpisodeOutline, Script
 
 AGENT = "editor"

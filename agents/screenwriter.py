@@ -8,11 +8,13 @@ the schema and refused when it repeats an earlier one; other models answer with 
 
 from __future__ import annotations
 
-from writersroom import prompting, quality, screenplay
 from writersroom.agents._drafts import dump, language, remembered, revision_request
-from writersroom.answers import with_choices
-from writersroom.room import Room
+from writersroom.continuity import quality
+from writersroom.room import prompting
+from writersroom.room.answers import with_choices
+from writersroom.room.context import Room
 from writersroom.schemas import EpisodeOutline, Scene, Script, SeriesBible
+from writersroom.screenplay import prose
 
 AGENT = "screenwriter"
 OPEN_ON = "Open on the hook:"
@@ -68,7 +70,7 @@ def _write_scenes(
     """Each scene from its beats, after the scenes written so far (the shared prompt prefix)."""
     cast = [c.name for c in bible.characters]
     characters = "\n".join(f"- {c.name}: {c.role}, {c.age}. {c.arc}" for c in bible.characters)
-    plan = screenplay.scene_beats(outline)
+    plan = prose.scene_beats(outline)
     memory = remembered(room, dump(outline))
     scenes: list[Scene] = []
     for number, beats in enumerate(plan, 1):
@@ -89,7 +91,7 @@ def _write_scenes(
         def read(
             text: str, number: int = number, earlier: list[Scene] = earlier, asked: str = asked
         ) -> Scene:
-            scene = quality.without_echoes(screenplay.read_scene(text, number, cast), asked)
+            scene = quality.without_echoes(prose.read_scene(text, number, cast), asked)
             problems = quality.scene_problems(scene, earlier)
             if problems:
                 raise ValueError("; ".join(map(str, problems)))
@@ -131,7 +133,7 @@ def _write_scenes(
 def _so_far(scenes: list[Scene]) -> str:
     if not scenes:
         return ""
-    return f"{SO_FAR}\n\n" + "\n\n".join(map(screenplay.to_text, scenes)) + "\n\n"
+    return f"{SO_FAR}\n\n" + "\n\n".join(map(prose.to_text, scenes)) + "\n\n"
 
 
 def _scene_revision(notes: str, previous: Script | None, number: int) -> str:
@@ -141,5 +143,5 @@ def _scene_revision(notes: str, previous: Script | None, number: int) -> str:
     text = f"{NOTES}\n{notes}\n"
     old = next((s for s in previous.scenes if s.number == number), None) if previous else None
     if old is not None:
-        text += f"{PREVIOUS}\n{screenplay.to_text(old)}\n"
+        text += f"{PREVIOUS}\n{prose.to_text(old)}\n"
     return text + "\n"

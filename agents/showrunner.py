@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from writersroom import quality
 from writersroom.agents._drafts import dump, earlier, language, remembered, revision_request
-from writersroom.room import Room
+from writersroom.continuity import quality
+from writersroom.room.context import Room
 from writersroom.schemas import EpisodeOutline, Loglines, SeriesBible
 
 AGENT = "showrunner"

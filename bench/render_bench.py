@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from writersroom import production
 from writersroom.config import ProjectConfig
 from writersroom.memory import Memory, open_database
+from writersroom.room import production
 from writersroom.schemas import Script, SeriesBible, ShotList
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "answers.json"

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from writersroom.project import Project
+from writersroom.room.project import Project
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "answers.json"
 MEDIA_NODES = {"produce", "cut_episode"}

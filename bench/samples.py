@@ -22,7 +22,7 @@ from pathlib import Path
 
 from embedded_bench import commit
 
-from writersroom import quality
+from writersroom.continuity import quality
 from writersroom.evals.metrics import distinct_n
 from writersroom.schemas import Script, SeriesBible
 

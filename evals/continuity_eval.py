@@ -18,9 +18,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from writersroom import fountain
-from writersroom.continuity_canon import Canon, CastMember, Known
-from writersroom.continuity_rules import Rules
+from writersroom.continuity.canon import Canon, CanonCharacter, Known
+from writersroom.continuity.rules import Rules
+from writersroom.screenplay import fountain
 
 SET = "continuity"
 TYPES = (
@@ -38,7 +38,7 @@ def check_case(case: dict[str, Any]) -> set[tuple[str, int]]:
     text = files("writersroom.evals").joinpath(SET, "scripts", case["script"]).read_text()
     play = fountain.parse(text)
     secrets = {name.casefold(): s for name, s in case["secrets"].items()}
-    cast = [CastMember(n, a, secrets.get(n.casefold(), [])) for n, a in play.cast()]
+    cast = [CanonCharacter(n, a, secrets.get(n.casefold(), [])) for n, a in play.cast()]
     facts = [
         Known(
             **{k: f[k] for k in ("episode", "scene", "character", "kind", "subject", "text")}

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from writersroom import fountain
-from writersroom.fountain import Action, Screenplay
+from writersroom.screenplay import fountain
+from writersroom.screenplay.fountain import Action, Screenplay
 
 Script = dict[str, Any]
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from writersroom import fountain
+import sqlite_utils
+
 from writersroom.config import DATABASE_FILE
 from writersroom.errors import InputError
 from writersroom.evals.cut import read_subtitles
+from writersroom.memory import costs
+from writersroom.screenplay import fountain
 
 BUNDLE_KEYS = ("script", "outline", "shots", "bible", "continuity")
 
@@ -92,7 +95,6 @@ def from_project(folder: Path, prefix: str = "") -> list[Episode]:
         series = _rows(conn, "select premise, bible from series where id = 1")
         premise = series[0]["premise"] if series else ""
         bible = _latest(conn, 0, "bible")
-        tables = {r["name"] for r in _rows(conn, "select name from sqlite_master")}
         episodes = []
         for row in _rows(conn, "select * from episodes order by number"):
             number = row["number"]
@@ -127,14 +129,7 @@ def from_project(folder: Path, prefix: str = "") -> list[Episode]:
                     usage=_rows(
                         conn, "select * from usage where episode = ? order by id", (number,)
                     ),
-                    renders=_rows(
-                        conn,
-                        "select tool, backend, cost, cached, seconds, run, shot, duration_seconds"
-                        " from ledger where episode = ?",
-                        (number,),
-                    )
-                    if "ledger" in tables
-                    else [],
+                    renders=costs.calls(sqlite_utils.Database(conn), number),
                     video_seconds=row.get("runtime_seconds"),
                     subtitles=read_subtitles(folder, number),
                     from_room=True,
@@ -185,7 +180,7 @@ def from_json(path: Path) -> Episode:
 
 
 def from_fountain(path: Path) -> Episode:
-    """A Fountain screenplay (through `writersroom.fountain`), every scene and line kept."""
+    """A Fountain screenplay (through `screenplay.fountain`), every scene and line kept."""
     play = fountain.read_script_file(path)
     scenes = []
     for s in play.scenes:

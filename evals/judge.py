@@ -16,12 +16,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, create_model
 
-from writersroom import answers
 from writersroom.config import ProjectConfig
 from writersroom.errors import ConfigError
 from writersroom.evals.settings import packaged_toml
-from writersroom.prompting import render, template
 from writersroom.providers import AgentModel, build_model
+from writersroom.room import answers
+from writersroom.room.prompting import render, template
 
 AGENT = "judge"
 REASON_CHARS = 240

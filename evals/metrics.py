@@ -20,12 +20,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from writersroom import quality
-from writersroom.answers import summarize
+from writersroom.continuity import quality
 from writersroom.evals.controls import introductions_out_of_order
 from writersroom.evals.cut import voice_seconds
 from writersroom.evals.episodes import Episode
 from writersroom.evals.settings import EvalSettings
+from writersroom.room.answers import summarize
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
 from writersroom.speech import (
     CJK,

@@ -24,16 +24,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from writersroom import checker, fountain
 from writersroom.agents import continuity
-from writersroom.continuity_canon import Canon, CastMember
-from writersroom.continuity_rules import Rules
+from writersroom.continuity import checker
+from writersroom.continuity.canon import Canon, CanonCharacter
+from writersroom.continuity.rules import Rules
 from writersroom.errors import InputError, ModelError, WritersroomError
 from writersroom.evals import planting_phrases, planting_phrases_second, planting_phrases_third
 from writersroom.evals.continuity_eval import pct
 from writersroom.evals.settings import data_folder
-from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
-from writersroom.room import Room
+from writersroom.room.context import Room
+from writersroom.screenplay import fountain
+from writersroom.screenplay.fountain import Action, Dialogue, SceneText, Screenplay
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
 TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
@@ -55,7 +56,7 @@ class Plant:
     kind: str
     scenes: set[int]  # where the planted error shows
     how: str
-    cast: list[CastMember] = field(default_factory=list)
+    cast: list[CanonCharacter] = field(default_factory=list)
     also: set[tuple[str, int]] = field(default_factory=set)  # its consequences, not alarms
 
 
@@ -174,7 +175,7 @@ def plant(play: Screenplay, kind: str, rng: random.Random) -> Plant | None:
             line = next(d for d in scene.dialogue() if d.speaker == cue)
             line.text = fill(rng.choice(ph.AGES_SPOKEN), name, pronoun, a=words) + " " + line.text
             how = line.text
-        return Plant(kind, {scene.number}, how, [CastMember(name, age)])
+        return Plant(kind, {scene.number}, how, [CanonCharacter(name, age)])
     if kind == "timeline":
         options = [
             j
@@ -218,7 +219,7 @@ def retype(cue: str, rng: random.Random) -> str:
 Found = dict[str, set[tuple[str, int]] | None]
 
 
-def found(play: Screenplay, cast: list[CastMember], room: Room | None = None) -> Found:
+def found(play: Screenplay, cast: list[CanonCharacter], room: Room | None = None) -> Found:
     """The errors each layer raises: the rules, and with a room the agent and both merged."""
     canon = Canon(cast, [], 1, source="the planted cast")
     rules = {(i.kind, i.scene) for i in Rules(play, canon).run() if i.severity == "error"}
@@ -234,13 +235,13 @@ def found(play: Screenplay, cast: list[CastMember], room: Room | None = None) ->
     return {"rules": rules, "agent": agent, "merged": rules | agent}
 
 
-def cast_of(play: Screenplay, extra: list[CastMember]) -> list[CastMember]:
+def cast_of(play: Screenplay, extra: list[CanonCharacter]) -> list[CanonCharacter]:
     """No cast list (DramaBench has none) unless an age is planted: then the speakers, with it."""
     if not extra:
         return []
     names = {c.name.casefold() for c in extra}
     cues = dict.fromkeys(display(d.speaker) for s in play.scenes for d in s.dialogue())
-    return extra + [CastMember(c) for c in cues if c.casefold() not in names]
+    return extra + [CanonCharacter(c) for c in cues if c.casefold() not in names]
 
 
 @dataclass

@@ -25,7 +25,7 @@ from writersroom.evals.episodes import Episode
 from writersroom.evals.judge import Judge, Rubric, fingerprint
 from writersroom.evals.settings import EvalConfig, packaged_toml
 from writersroom.memory import EpisodeStatus
-from writersroom.project import Project
+from writersroom.room.project import Project
 
 ERROR_FILE = "eval-error.txt"
 

@@ -21,12 +21,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from writersroom import fountain
 from writersroom.errors import InputError
 from writersroom.evals import controls
 from writersroom.evals.continuity_eval import pct
 from writersroom.evals.episodes import script_text
 from writersroom.evals.judge import Judge, load_rubric
+from writersroom.screenplay import fountain
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
 SEED = 14

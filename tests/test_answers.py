@@ -10,10 +10,10 @@ from conftest import calls
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from writersroom.answers import InvalidAnswer, ask, parse, with_choices
 from writersroom.config import ProviderConfig
 from writersroom.errors import ModelError
 from writersroom.providers import scripted
+from writersroom.room.answers import InvalidAnswer, ask, parse, with_choices
 from writersroom.schemas import Script
 
 

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from writersroom import fountain
-from writersroom.continuity_canon import Canon, CastMember
-from writersroom.continuity_rules import check
+from writersroom.continuity.canon import Canon, CanonCharacter
+from writersroom.continuity.rules import check
+from writersroom.screenplay import fountain
 
-CAST = [CastMember("Lin Mei", 26), CastMember("Chen Hao", 29), CastMember("Su Yan", 40)]
+CAST = [CanonCharacter("Lin Mei", 26), CanonCharacter("Chen Hao", 29), CanonCharacter("Su Yan", 40)]
 # Gives the reader the characters' genders, as any real script does.
 INTRO = "INT. LOBBY - DAY\n\nLin Mei smooths her coat. Chen Hao adjusts his tie. He waits.\n\n"
 LATER = "\n\nINT. CAFE - DAY\n\nCHEN HAO\nI'm back."
 
 
-def found(*blocks: str, cast: list[CastMember] = CAST) -> list[tuple[str, int]]:
+def found(*blocks: str, cast: list[CanonCharacter] = CAST) -> list[tuple[str, int]]:
     play = fountain.parse(INTRO + "\n\n".join(blocks) + "\n")
     return [(i.kind, i.scene) for i in check(play, Canon(cast, [], 1))]
 
@@ -172,7 +172,7 @@ def test_an_intercut_phone_call_is_two_places_at_once_by_design() -> None:
     assert found(*plain) == [("location", 3)]
 
 
-ZH = [CastMember("林梅", 26), CastMember("陈浩", 29), CastMember("苏小燕", 40)]
+ZH = [CanonCharacter("林梅", 26), CanonCharacter("陈浩", 29), CanonCharacter("苏小燕", 40)]
 
 
 def zh(*blocks: str) -> list[tuple[str, int]]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from writersroom import fountain
-from writersroom.continuity_canon import Canon, CastMember, Known, Opening
-from writersroom.continuity_rules import check
+from writersroom.continuity.canon import Canon, CanonCharacter, Known, Opening
+from writersroom.continuity.rules import check
+from writersroom.screenplay import fountain
 
 CAST = [
-    CastMember("Lin Mei", 26, ["She is the real heir of the Lin group"]),
-    CastMember("Lin Yue", 26, ["She swapped places with Mei at birth"]),
-    CastMember("Chen Hao", 29),
+    CanonCharacter("Lin Mei", 26, ["She is the real heir of the Lin group"]),
+    CanonCharacter("Lin Yue", 26, ["She swapped places with Mei at birth"]),
+    CanonCharacter("Chen Hao", 29),
 ]
 HAO_DEAD = Known(1, 2, "Chen Hao", "state", "dead", "", "Chen Hao falls from the roof.")
 PENDANT_GONE = Known(1, 3, "Lin Mei", "possession", "jade pendant", "destroyed",

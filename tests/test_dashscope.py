@@ -14,10 +14,10 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from writersroom import answers
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError, ModelError
 from writersroom.providers import dashscope
+from writersroom.room import answers
 
 GENERATION_PATH = "/api/v1/services/aigc/text-generation/generation"
 LOGLINE = {"title": "Second Wife", "hook": "She returns as her rival's lawyer."}

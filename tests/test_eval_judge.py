@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from conftest import DATA
 
-from writersroom.answers import InvalidAnswer, parse
 from writersroom.config import ProjectConfig
 from writersroom.errors import ModelError
 from writersroom.evals.judge import (
@@ -21,6 +20,7 @@ from writersroom.evals.judge import (
     rubric_schema,
 )
 from writersroom.providers.scripted import read_calls
+from writersroom.room.answers import InvalidAnswer, parse
 
 RECORDED = json.loads((DATA / "judge_answers.json").read_text(encoding="utf-8"))
 HANNA = load_rubric("hanna")

@@ -10,9 +10,9 @@ import pytest
 from conftest import answers, wr
 from test_bad_input import one_error_line
 
-from writersroom import fountain
 from writersroom.errors import InputError
 from writersroom.schemas import Script
+from writersroom.screenplay import fountain
 
 SET = files("writersroom.evals").joinpath("continuity", "scripts")
 CAST = [("Lin Mei", 26), ("Lin Yue", 26), ("Chen Hao", 29)]

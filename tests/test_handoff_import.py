@@ -16,9 +16,9 @@ import pytest
 from conftest import answers, calls, make_project, rows, wr
 from test_production import ffmpeg_describes, srt_cues
 
-from writersroom import fountain
 from writersroom.handoff import pages
 from writersroom.schemas import Script
+from writersroom.screenplay import fountain
 from writersroom.speech import shot_seconds
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"

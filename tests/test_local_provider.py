@@ -12,10 +12,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from writersroom import answers
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError, ModelError
 from writersroom.providers import local
+from writersroom.room import answers
 
 
 class Pitch(BaseModel):

@@ -22,8 +22,8 @@ import httpx
 import pytest
 from conftest import CLI, answers, calls, make_project, rows, wr
 
-from writersroom.project import Project
-from writersroom.runlock import RunLock, holder
+from writersroom.room.project import Project
+from writersroom.room.runlock import RunLock, holder
 from writersroom.schemas import Decision
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
@@ -314,7 +314,7 @@ def test_a_langgraph_step_and_the_review_page_respect_the_lock(
     from fastapi.testclient import TestClient
 
     from writersroom.errors import Busy
-    from writersroom.studio import StudioContext, open_room
+    from writersroom.room.server import StudioContext, open_room
     from writersroom.web.app import create_app
 
     folder = Path(shutil.copytree(bases["approve_bible"], tmp_path / "t"))

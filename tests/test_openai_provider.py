@@ -15,9 +15,9 @@ import pytest
 from conftest import RecordedOpenAI, make_project, rows, smollm2, wr
 from conftest import answers as answers_json
 
-from writersroom import answers
 from writersroom.config import ProviderConfig
 from writersroom.providers import openai as openai_provider
+from writersroom.room import answers
 from writersroom.schemas import Critique
 
 

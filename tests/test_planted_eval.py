@@ -10,8 +10,9 @@ from typing import Any
 
 from conftest import RecordedOpenAI
 
-from writersroom import checker, fountain
+from writersroom.continuity import checker
 from writersroom.evals import planted
+from writersroom.screenplay import fountain
 
 SCRIPT = """Title: The Pawn Shop
 Description: Two sisters fight over their late father's shop.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from writersroom import quality
+from writersroom.continuity import quality
 from writersroom.schemas import Character, EpisodeLogline, Line, Scene, Script, SeriesBible
 
 

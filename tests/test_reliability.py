@@ -21,7 +21,7 @@ import pytest
 from conftest import CLI, answers, make_project, rows, wr
 from fastapi.testclient import TestClient
 
-from writersroom.project import Project
+from writersroom.room.project import Project
 from writersroom.web.app import create_app
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
@@ -312,7 +312,7 @@ def test_an_unexpected_error_is_one_line_and_a_log_file(series: Path, tmp_path: 
     plugin.mkdir()
     # a `sitecustomize` that breaks one of the room's functions, as a bug would
     (plugin / "sitecustomize.py").write_text(
-        "import writersroom.project as p\n"
+        "import writersroom.room.project as p\n"
         "def broken(self, *a, **k):\n    raise RuntimeError('a bug in the room')\n"
         "p.Project.pending = broken\n"
     )

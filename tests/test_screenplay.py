@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from writersroom import screenplay
 from writersroom.schemas import Beat, EpisodeOutline
+from writersroom.screenplay import prose
 
 CAST = ["Lin Mei", "Victor Hale", "Dr. Chen"]
 
@@ -19,7 +19,7 @@ def test_reads_name_colon_lines_with_beats_and_first_names() -> None:
         "Victor Hale (weakly): Who pulled me out?\n"
         "Lin Mei: A nurse who reads files she should not.\n"
     )
-    scene = screenplay.read_scene(text, 1, CAST)
+    scene = prose.read_scene(text, 1, CAST)
     assert scene.heading == "INT. CITY HOSPITAL - ICU - NIGHT"
     assert scene.action == "Monitors beep. LIN MEI checks the drip of a man in a suit."
     assert [(line.speaker, line.parenthetical) for line in scene.lines] == [
@@ -37,7 +37,7 @@ def test_reads_fountain_cues_and_stops_at_the_next_scene() -> None:
         "LIN MEI\nI brought my father's file.\n\n"
         "INT. CAR - NIGHT\n\nLIN MEI\nThis belongs to another scene.\n"
     )
-    scene = screenplay.read_scene(text, 2, CAST)
+    scene = prose.read_scene(text, 2, CAST)
     assert scene.number == 2
     assert [(line.speaker, line.text) for line in scene.lines] == [
         ("Victor Hale", "You came alone."),
@@ -51,7 +51,7 @@ def test_reads_chinese_with_full_width_colons() -> None:
         "内景 医院病房 - 夜\n\n林梅握着病历，手在发抖。\n\n"
         "林梅：是你害了我父亲。\n沈总：你没有证据。\n"
     )
-    scene = screenplay.read_scene(text, 1, ["林梅", "沈总"])
+    scene = prose.read_scene(text, 1, ["林梅", "沈总"])
     assert scene.heading == "内景 医院病房 - 夜"
     assert [line.speaker for line in scene.lines] == ["林梅", "沈总"]
 
@@ -61,7 +61,7 @@ def test_keeps_a_repeated_line_once_and_drops_strangers() -> None:
         "INT. OFFICE - DAY\n\nPapers everywhere.\n\n"
         "LIN MEI: You lied.\nLIN MEI: You lied.\nNARRATOR: Meanwhile...\nVICTOR HALE: Prove it.\n"
     )
-    scene = screenplay.read_scene(text, 1, CAST)
+    scene = prose.read_scene(text, 1, CAST)
     assert [line.text for line in scene.lines] == ["You lied.", "Prove it."]
 
 
@@ -75,7 +75,7 @@ def test_keeps_a_repeated_line_once_and_drops_strangers() -> None:
 )
 def test_what_cannot_be_read_is_a_problem_to_send_back(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
-        screenplay.read_scene(text, 1, CAST)
+        prose.read_scene(text, 1, CAST)
 
 
 @pytest.mark.parametrize(("beats", "sizes"), [(2, [1, 1]), (5, [2, 2, 1]), (12, [3, 3, 3, 3])])
@@ -89,6 +89,6 @@ def test_beats_are_shared_over_two_to_four_scenes(beats: int, sizes: list[int]) 
         cliffhanger="She locks the door.",
         target_runtime_seconds=90,
     )
-    plan = screenplay.scene_beats(outline)
+    plan = prose.scene_beats(outline)
     assert [len(scene) for scene in plan] == sizes
     assert [b.description for scene in plan for b in scene] == [f"beat {i}" for i in range(beats)]

@@ -12,9 +12,9 @@ import pytest
 from conftest import answers, calls, killed_while_answering, make_project, rows, wr
 from test_bad_input import one_error_line
 
-from writersroom.continuity_canon import Known
-from writersroom.facts import Ledger, recall
+from writersroom.continuity.canon import Known
 from writersroom.memory import open_database
+from writersroom.memory.facts import Facts, recall
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 SMASHED = "Chen Hao steps out of the dark and smashes the jade pendant Mei dropped."
@@ -171,8 +171,8 @@ def test_killed_during_remember_leaves_no_half_written_facts(tmp_path: Path) -> 
     assert rows(project, "select count(*) from scene_texts") == [(2,)]
 
 
-def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(open_database(tmp_path / "w.db"))
+def ledger(tmp_path: Path) -> Facts:
+    return Facts(open_database(tmp_path / "w.db"))
 
 
 FACTS = [

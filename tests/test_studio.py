@@ -12,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from writersroom.graph import NODES, build_graph
+from writersroom.room.graph import NODES, build_graph
 from writersroom.schemas import Decision
 
 ROOT = Path(__file__).parent.parent

@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field
 
 from writersroom.config import ProjectConfig, load_config
 from writersroom.errors import ConfigError
-from writersroom.production import language_of
 from writersroom.providers import ModelRegistry
 from writersroom.providers.local import ChatLlamaCpp
 from writersroom.providers.scripted import read_calls
 from writersroom.providers.tool_calling import calls_schema, with_calls
+from writersroom.room.production import language_of
 from writersroom.schemas import Script
 from writersroom.tools import registry, voices
 from writersroom.tools.base import CharacterLook, LipSyncRequest, VideoRequest, VoiceRequest

@@ -19,7 +19,7 @@ from conftest import CLI, answers, make_project, rows
 from fastapi.testclient import TestClient
 
 from writersroom.errors import Conflict
-from writersroom.project import Project
+from writersroom.room.project import Project
 from writersroom.schemas import Decision
 from writersroom.web.app import create_app
 from writersroom.web.views import diff, srt_to_vtt

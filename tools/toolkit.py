@@ -19,7 +19,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field, ValidationError
 
-from writersroom.answers import summarize
+from writersroom.room.answers import summarize
 from writersroom.speech import GAP_SECONDS, LEAD_SECONDS
 from writersroom.tools.base import (
     CharacterLook,

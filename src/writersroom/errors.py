@@ -27,4 +27,4 @@ class ModelError(WritersroomError):
 
 
 class Busy(Conflict):
-    """Another process is running this project's room (see `writersroom.runlock`)."""
+    """Another process is running this project's room (see `writersroom.room.runlock`)."""

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from writersroom.errors import InputError
 from writersroom.memory import Memory
-from writersroom.production import episode_folder
+from writersroom.room.production import episode_folder
 from writersroom.tools.assemble import AssembleRequest, title_card
 from writersroom.tools.base import FPS, HEIGHT, WIDTH
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES

@@ -8,10 +8,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from writersroom import fountain
 from writersroom.handoff import exports
 from writersroom.handoff.exports import TimelineKind
 from writersroom.memory import Memory
+from writersroom.screenplay import fountain
 
 SCRIPT_KINDS = {"pdf": "Screenplay PDF", "fdx": "Final Draft", "fountain": "Fountain"}
 TIMELINE_KINDS = {

@@ -12,7 +12,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from writersroom.errors import InputError
-from writersroom.fountain import MAX_SCRIPT_BYTES, Action, Dialogue, SceneText, Screenplay
+from writersroom.screenplay.fountain import (
+    MAX_SCRIPT_BYTES,
+    Action,
+    Dialogue,
+    SceneText,
+    Screenplay,
+)
 
 EXTENSION = re.compile(r"\s*\(([^()]*)\)\s*$")
 

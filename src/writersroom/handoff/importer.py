@@ -20,12 +20,12 @@ from typing import Any
 from langgraph.types import Command
 from pydantic import ValidationError
 
-from writersroom import fountain
-from writersroom.answers import summarize
 from writersroom.errors import InputError
 from writersroom.handoff.fdx import read_fdx_file
 from writersroom.memory import EpisodeStatus, Memory
+from writersroom.room.answers import summarize
 from writersroom.schemas import Character, EpisodeOutline, Script, SeriesBible
+from writersroom.screenplay import fountain
 from writersroom.speech import spoken_seconds
 
 FOUNTAIN_SUFFIXES = (".fountain", ".spmd", ".txt")

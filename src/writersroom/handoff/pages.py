@@ -20,8 +20,8 @@ from screenplain.export.pdf import FontSettings, Settings, to_pdf
 from screenplain.parsers import fountain as screenplain_fountain
 from screenplain.types import Screenplay
 
-from writersroom import fountain
 from writersroom.schemas import Script
+from writersroom.screenplay import fountain
 from writersroom.speech import CJK
 
 CJK_FAMILY = "WenQuanYi Micro Hei Mono"

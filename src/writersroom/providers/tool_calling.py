@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from writersroom.prompting import compact, template
+from writersroom.room.prompting import compact, template
 
 GRAMMAR_MAX_LENGTH = 80  # string bounds up to this many characters stay in a grammar
 MAX_ENUMERATED = 1000  # an integer range up to this wide is written out as its values

@@ -24,12 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
-from writersroom.answers import summarize
 from writersroom.errors import Busy, Conflict, InputError
-from writersroom.graph import BIBLE_EPISODE
 from writersroom.handoff import downloads
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
-from writersroom.project import Project
+from writersroom.memory import costs
+from writersroom.room.answers import summarize
+from writersroom.room.graph import BIBLE_EPISODE
+from writersroom.room.project import Project
 from writersroom.schemas import Decision
 from writersroom.web import security
 from writersroom.web.runner import Runner
@@ -43,11 +44,6 @@ from writersroom.web.views import (
 )
 
 KINDS = ("bible", "outline", "script", "shots")
-# what rendering each episode cost (the production tools' ledger; cached calls cost nothing)
-RENDER_COSTS = (
-    "select episode, count(*) as calls, sum(1 - cached) as made, round(sum(cost), 4) as cost"
-    " from ledger group by episode"
-)
 
 
 def _templates() -> Jinja2Templates:
@@ -149,9 +145,9 @@ def create_app(
                 stopped = () if waiting else project.next_nodes(row["number"])
                 episodes.append({**row, "waiting": waiting, "stopped": stopped})
             usage = project.memory.usage_by_agent()
-            costs = {r["episode"]: r for r in project.db.query(RENDER_COSTS)}
+            spent = costs.by_episode(project.db)
             return page(
-                request, "index.html", series=series, episodes=episodes, usage=usage, costs=costs
+                request, "index.html", series=series, episodes=episodes, usage=usage, costs=spent
             )
 
     @app.get("/episodes/{number}")

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from writersroom import boundary, runlock
-from writersroom.answers import Usage
+from writersroom import boundary
 from writersroom.errors import Conflict, InputError, WritersroomError
-from writersroom.project import Project
-from writersroom.runlock import RunLock
+from writersroom.room import runlock
+from writersroom.room.answers import Usage
+from writersroom.room.project import Project
+from writersroom.room.runlock import RunLock
 from writersroom.schemas import Decision
 
 log = logging.getLogger(__name__)

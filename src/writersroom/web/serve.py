@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from writersroom.errors import InputError
-from writersroom.project import Project
+from writersroom.room.project import Project
 
 out = Console(highlight=False, soft_wrap=True)
 

@@ -12,16 +12,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from writersroom import fountain
 from writersroom.agents import continuity
 from writersroom.config import ProjectConfig, check_models, load_config
-from writersroom.continuity_canon import Canon, CastMember, Known
-from writersroom.continuity_rules import Rules
-from writersroom.facts import Ledger
-from writersroom.facts import merge as merge_facts
+from writersroom.continuity.canon import Canon, CanonCharacter, Known
+from writersroom.continuity.rules import Rules
 from writersroom.memory import Memory, open_database
+from writersroom.memory.facts import Facts
+from writersroom.memory.facts import merge as merge_facts
 from writersroom.providers import ModelRegistry
-from writersroom.room import Room
+from writersroom.room.context import Room
 from writersroom.schemas import (
     ContinuityIssue,
     ContinuityReport,
@@ -30,14 +29,15 @@ from writersroom.schemas import (
     Script,
     SeriesBible,
 )
+from writersroom.screenplay import fountain
 
 MAX_ISSUES = 50  # a report's bound (schemas.ContinuityReport)
 
 
 def canon_for(memory: Memory, bible: SeriesBible, episode: int) -> Canon:
     """The bible's cast (ages, secrets) and the ledger of the episodes before `episode`."""
-    ledger = Ledger(memory.db)
-    cast = [CastMember(c.name, c.age, list(c.secrets)) for c in bible.characters]
+    ledger = Facts(memory.db)
+    cast = [CanonCharacter(c.name, c.age, list(c.secrets)) for c in bible.characters]
     return Canon(cast, ledger.known(before=episode), episode, ledger.opening(episode))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from writersroom.answers import clip
+from writersroom.room.answers import clip
 from writersroom.schemas import Beat, EpisodeOutline, Line, Scene
 
 HEADING = re.compile(

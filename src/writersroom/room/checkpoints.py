@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from writersroom.answers import summarize
 from writersroom.errors import InputError
+from writersroom.room.answers import summarize
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, ShotList
 
 # checkpoint -> the kind of draft it decides on

@@ -19,11 +19,11 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
-from writersroom import answers
 from writersroom.config import ProjectConfig
 from writersroom.errors import InputError, ModelError
 from writersroom.memory import EpisodeStatus, Memory
-from writersroom.prompting import compact, template
+from writersroom.room import answers
+from writersroom.room.prompting import compact, template
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotList
 from writersroom.speech import CJK, TAIL_SECONDS
 from writersroom.tools import registry, voices

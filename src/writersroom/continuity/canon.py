@@ -38,7 +38,7 @@ class Opening:
 
 
 @dataclass
-class CastMember:
+class CanonCharacter:
     name: str
     age: int | None = None
     secrets: list[str] = field(default_factory=list)
@@ -48,7 +48,7 @@ class CastMember:
 class Canon:
     """What the script is checked against. `source` names where the cast list comes from."""
 
-    cast: list[CastMember]
+    cast: list[CanonCharacter]
     facts: list[Known] = field(default_factory=list)
     episode: int = 1
     opening: Opening | None = None

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from writersroom import continuity_text as t
-from writersroom.continuity_names import Mention
-from writersroom.continuity_reading import zh_number
+from writersroom.continuity import text as t
+from writersroom.continuity.names import Mention
+from writersroom.continuity.reading import zh_number
 
 TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from writersroom import continuity_patterns as pat
-from writersroom import continuity_text as t
-from writersroom.continuity_canon import Known, Source
-from writersroom.continuity_names import Mention
-from writersroom.fountain import Dialogue
+from writersroom.continuity import patterns as pat
+from writersroom.continuity import text as t
+from writersroom.continuity.canon import Known, Source
+from writersroom.continuity.names import Mention
+from writersroom.screenplay.fountain import Dialogue
 
 
 @dataclass

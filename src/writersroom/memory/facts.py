@@ -1,4 +1,4 @@
-"""The facts ledger: what each approved episode established, searchable, and sliced for prompts.
+"""Series facts: what each approved episode established, searchable, and sliced for prompts.
 
 `remember` writes an episode's facts, its scenes and its summary in one transaction, replacing
 whatever an earlier (killed) attempt wrote, so a re-run never doubles or half-writes them.
@@ -14,15 +14,17 @@ from typing import Any
 
 import sqlite_utils
 
-from writersroom.continuity_canon import Known, Opening
-from writersroom.continuity_names import Names
+from writersroom.continuity.canon import Known, Opening
+from writersroom.continuity.names import Names
 
 THREAD = "thread"  # open threads are kept as facts of this kind, about no one
 CHARS_PER_TOKEN = 4  # the budget's approximation: a token is about four characters
 PRIORITY = {"state": 0, "possession": 1, "knowledge": 2, "relationship": 3, "appearance": 4}
 
 
-class Ledger:
+class Facts:
+    """The `facts`, `scene_texts` and episode summaries of the series memory."""
+
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
@@ -159,7 +161,7 @@ def merge(model: list[Known], rules: list[Known]) -> list[tuple[Known, str]]:
 
 
 def recall(
-    ledger: Ledger,
+    ledger: Facts,
     cast: list[str],
     episode: int,
     about: str,

@@ -19,14 +19,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from writersroom import boundary, display, plain, render_cli, runlock, script_cli
-from writersroom.answers import Usage, summarize
+from writersroom import boundary, plain
+from writersroom.cli import display
+from writersroom.cli import render as render_cli
+from writersroom.cli import script as script_cli
 from writersroom.errors import Busy, Conflict, InputError, ModelError
 from writersroom.evals.cli import app as eval_app
 from writersroom.handoff import import_cli
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, read_draft_json
 from writersroom.memory import EpisodeStatus
-from writersroom.project import Project
+from writersroom.room import runlock
+from writersroom.room.answers import Usage, summarize
+from writersroom.room.project import Project
 from writersroom.schemas import Decision
 from writersroom.web.serve import serve
 

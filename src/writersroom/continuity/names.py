@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from writersroom.continuity_text import STOPWORDS, edits, misspelt
+from writersroom.continuity.text import STOPWORDS, edits, misspelt
 
 # One-word names shorter than this are too close to ordinary words ("Then" for "Chen").
 SINGLE_MIN = 5

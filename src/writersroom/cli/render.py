@@ -9,19 +9,19 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from writersroom import production
-from writersroom.answers import summarize
 from writersroom.errors import InputError
 from writersroom.limits import MAX_EPISODE
-from writersroom.memory import EpisodeStatus, Memory
-from writersroom.project import Project
+from writersroom.memory import EpisodeStatus, Memory, costs
+from writersroom.room import production
+from writersroom.room.answers import summarize
+from writersroom.room.project import Project
 from writersroom.schemas import Script
 
 out = Console()
@@ -126,11 +126,7 @@ def render(
                 change_lines(project.memory, number, changes)
             made = production.render(project.config, project.memory, project.path, number)
             run, cut = made["run"], made["cut"]
-        rows = project.db.execute(
-            "select count(*), sum(cached), sum(cost) from ledger where episode = ? and run = ?",
-            [number, run],
-        ).fetchone()
-        calls, cached, cost = rows[0], rows[1] or 0, rows[2] or 0.0
+        calls, cached, cost = costs.run_totals(project.db, number, run)
         out.print(
             f"{cut['video']} and {cut['srt']}: {cut['runtime_seconds']:.1f} s "
             f"(target {cut['target_seconds']} s)",
@@ -149,15 +145,7 @@ def cost(
 ) -> None:
     """What rendering cost: per shot, per episode and for the series (cached calls are free)."""
     with opened(directory) as project:
-        where, args = ("where episode = ?", [episode]) if episode else ("", [])
-        rows: list[dict[str, Any]] = list(
-            project.db.query(
-                "select episode, shot, tool, backend, count(*) as calls,"
-                " sum(1 - cached) as made, round(sum(cost), 6) as cost from ledger"
-                f" {where} group by episode, shot, tool, backend order by episode, shot, tool",
-                args,
-            )
-        )
+        rows = costs.by_shot(project.db, episode)
         if not rows:
             raise_none = "no rendering yet: approve an episode's shots, or `writersroom render`"
             err.print(f"[red]error:[/] {raise_none}", highlight=False)

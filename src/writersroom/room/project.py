@@ -20,8 +20,6 @@ from langgraph.types import Command
 from pydantic import ValidationError
 from rich.console import Console
 
-from writersroom import answers, checker
-from writersroom.answers import summarize
 from writersroom.config import (
     CONFIG_FILE,
     DATABASE_FILE,
@@ -30,14 +28,17 @@ from writersroom.config import (
     load_config,
     parse_overrides,
 )
-from writersroom.drafts import validate_draft
+from writersroom.continuity import checker
 from writersroom.errors import Conflict, InputError
-from writersroom.graph import build_graph
-from writersroom.live import TokenMeter
 from writersroom.memory import EpisodeStatus, Memory, open_database
 from writersroom.providers import ModelRegistry
-from writersroom.room import Room
-from writersroom.runlock import RunLock
+from writersroom.room import answers
+from writersroom.room.answers import summarize
+from writersroom.room.checkpoints import validate_draft
+from writersroom.room.context import Room
+from writersroom.room.graph import build_graph
+from writersroom.room.live import TokenMeter
+from writersroom.room.runlock import RunLock
 from writersroom.schemas import Decision, Premise
 
 Reporter = Callable[[str, str, answers.Usage | None], None]

@@ -18,14 +18,16 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from writersroom import answers, checker, fountain, production, quality
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.agents._drafts import dump
-from writersroom.drafts import CHECKPOINT_KINDS, validate_draft
+from writersroom.continuity import checker, quality
 from writersroom.errors import ModelError
-from writersroom.facts import Ledger
 from writersroom.memory import EpisodeStatus
-from writersroom.room import Room
+from writersroom.memory.facts import Facts
+from writersroom.room import answers, production
+from writersroom.room.checkpoints import CHECKPOINT_KINDS, validate_draft
+from writersroom.room.context import Room
+from writersroom.room.state import Checkpoint, RoomInput, RoomState
 from writersroom.schemas import (
     ContinuityIssue,
     ContinuityReport,
@@ -35,7 +37,7 @@ from writersroom.schemas import (
     SeriesBible,
     ShotList,
 )
-from writersroom.state import Checkpoint, RoomInput, RoomState
+from writersroom.screenplay import fountain
 
 BIBLE_EPISODE = 0  # the bible's drafts belong to the series, stored under episode 0
 Gate = Callable[[Decision], list[ContinuityIssue]]  # the problems that refuse a decision
@@ -291,7 +293,7 @@ def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["direc
     extracted = continuity.extract_facts(room, bible, outline, script)
     canon = checker.canon_for(room.memory, bible, state["episode"])
     facts, scenes = checker.episode_memory(script, canon, extracted)
-    Ledger(room.memory.db).record_episode(
+    Facts(room.memory.db).record_episode(
         state["episode"],
         facts,
         scenes,
@@ -415,7 +417,7 @@ def build_graph(
     """The room's graph, uncompiled: the caller chooses the checkpointer.
 
     `wrap` (with its `context_schema`) lets a host that cannot build a `Room` itself, such as
-    LangGraph Studio, hand every node one (see `writersroom.studio`).
+    LangGraph Studio, hand every node one (see `writersroom.room.server`).
     """
     builder = StateGraph(RoomState, context_schema=context_schema, input_schema=RoomInput)
     for node in NODES:

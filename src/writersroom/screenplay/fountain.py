@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from writersroom.answers import summarize
 from writersroom.errors import InputError
+from writersroom.room.answers import summarize
 from writersroom.schemas import Script
 
 MAX_SCRIPT_BYTES = 1_000_000  # a feature film in Fountain is about 200 KB

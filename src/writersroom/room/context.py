@@ -9,11 +9,11 @@ from uuid import uuid4
 
 from pydantic import BaseModel
 
-from writersroom import answers
 from writersroom.config import ProjectConfig
 from writersroom.memory import Memory
-from writersroom.prompting import render
 from writersroom.providers import ModelRegistry
+from writersroom.room import answers
+from writersroom.room.prompting import render
 
 T = TypeVar("T", bound=BaseModel)
 

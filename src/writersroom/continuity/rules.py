@@ -13,16 +13,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from writersroom import continuity_ages as ages
-from writersroom import continuity_patterns as pat
-from writersroom import continuity_text as t
-from writersroom.continuity_canon import BIBLE, Canon, Known, Source
-from writersroom.continuity_names import Mention, Names, infer_cast
-from writersroom.continuity_reading import PATIENT, Reader, things
-from writersroom.continuity_reading import Scene as Referents
-from writersroom.continuity_secrets import Secret, Secrets
-from writersroom.fountain import Action, Dialogue, SceneText, Screenplay
+from writersroom.continuity import ages
+from writersroom.continuity import patterns as pat
+from writersroom.continuity import text as t
+from writersroom.continuity.canon import BIBLE, Canon, Known, Source
+from writersroom.continuity.names import Mention, Names, infer_cast
+from writersroom.continuity.reading import PATIENT, Reader, things
+from writersroom.continuity.reading import Scene as Referents
+from writersroom.continuity.secrets import Secret, Secrets
 from writersroom.schemas import ContinuityIssue
+from writersroom.screenplay.fountain import Action, Dialogue, SceneText, Screenplay
 
 Kind = Literal[
     "unknown_speaker", "name_drift", "dead_character", "location", "timeline", "prop",

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from writersroom.continuity_names import Mention, Names
+from writersroom.continuity.names import Mention, Names
 
 MALE, FEMALE = "m", "f"
 HE = re.compile(r"\b(he|him|his|himself)\b|他", re.I)

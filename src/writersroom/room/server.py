@@ -9,7 +9,7 @@ typed answer: `{"action": "approve"}`, `{"action": "revise", "notes": "..."}` or
 `{"action": "edit", "draft": {...}}`.
 
 Studio keeps its own threads; give it a project folder of its own rather than one the CLI runs.
-Each step holds the project's run lock (see `writersroom.runlock`): while the command line or
+Each step holds the project's run lock (see `writersroom.room.runlock`): while the command line or
 the review page runs the room in that folder, a step fails at once with a "busy:" message.
 """
 
@@ -28,12 +28,12 @@ from pydantic import BaseModel, Field
 
 from writersroom.config import CONFIG_FILE, DATABASE_FILE, load_config
 from writersroom.errors import InputError
-from writersroom.graph import build_graph
 from writersroom.memory import Memory, open_database
 from writersroom.providers import ModelRegistry
-from writersroom.room import Room
-from writersroom.runlock import RunLock
-from writersroom.state import RoomState
+from writersroom.room.context import Room
+from writersroom.room.graph import build_graph
+from writersroom.room.runlock import RunLock
+from writersroom.room.state import RoomState
 
 PROJECT_ENV = "WRITERSROOM_PROJECT"
 

@@ -16,17 +16,19 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from writersroom import checker, fountain, plain
+from writersroom import plain
 from writersroom.agents import continuity
-from writersroom.continuity_canon import Canon, CastMember
-from writersroom.continuity_rules import Rules
+from writersroom.continuity import checker
+from writersroom.continuity.canon import Canon, CanonCharacter
+from writersroom.continuity.rules import Rules
 from writersroom.errors import InputError, WritersroomError
-from writersroom.facts import Ledger
 from writersroom.handoff import exports
 from writersroom.handoff.exports import TimelineKind
-from writersroom.project import Project
-from writersroom.prompting import compact
+from writersroom.memory.facts import Facts
+from writersroom.room.project import Project
+from writersroom.room.prompting import compact
 from writersroom.schemas import ContinuityIssue, Script, SeriesBible
+from writersroom.screenplay import fountain
 
 memory_app = typer.Typer(help="Search the series memory: facts, scenes and summaries.")
 out = Console()
@@ -65,7 +67,7 @@ def search(
         with one_line_errors():
             raise InputError("the search has no words: give a few words to find")
     with project_at(directory) as project:
-        hits = Ledger(project.memory.db).search(words, limit)
+        hits = Facts(project.memory.db).search(words, limit)
         if not hits:
             out.print(f"Nothing in the series memory matches {query!r}.", highlight=False)
         for hit in hits:
@@ -83,7 +85,7 @@ def facts(
 ) -> None:
     """Everything the ledger holds about one character, episode by episode."""
     with project_at(directory) as project:
-        rows = Ledger(project.memory.db).facts(character)
+        rows = Facts(project.memory.db).facts(character)
         if not rows:
             bible = project.memory.bible() or {"characters": []}
             cast = ", ".join(c["name"] for c in bible["characters"]) or "no cast yet"
@@ -99,7 +101,7 @@ def facts(
 
 def _canon(play: fountain.Screenplay, series: Path | None) -> Canon:
     if series is None:
-        cast = [CastMember(name, age) for name, age in play.cast()]
+        cast = [CanonCharacter(name, age) for name, age in play.cast()]
         return Canon(cast, episode=play.episode() or 1, source="the title page")
     with project_at(series) as project:
         data = project.memory.bible()

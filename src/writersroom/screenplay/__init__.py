@@ -1,0 +1,1 @@
+"""Screenplay text: Fountain in and out, and the prose a small model writes."""
