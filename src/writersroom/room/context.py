@@ -28,6 +28,7 @@ class Room:
 
     Attributes:
         stops: the checkpoints that wait for a person; the others approve on their own.
+        announce: told the name of each step as it starts (the run lock names it).
         report: called as (agent, task, None) when a step starts and with its usage when done.
         callbacks: LangChain callback handlers given every model call (live progress).
         invocation: this run of the graph (a resume is another): what counts "in a row".
@@ -38,6 +39,7 @@ class Room:
     models: ModelRegistry
     episode: int
     stops: frozenset[str]
+    announce: Callable[[str], None] = field(default=lambda _: None)
     report: Callable[[str, str, answers.Usage | None], None] = field(default=_silent)
     callbacks: list[Any] = field(default_factory=list)  # LangChain's, e.g. live progress
     invocation: str = field(default_factory=lambda: uuid4().hex)

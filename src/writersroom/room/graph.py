@@ -10,11 +10,13 @@ by revision, so a node that re-runs after a crash writes the same rows again, no
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
@@ -420,7 +422,24 @@ def build_graph(
     LangGraph Studio, hand every node one (see `writersroom.room.server`).
     """
     builder = StateGraph(RoomState, context_schema=context_schema, input_schema=RoomInput)
-    for node in NODES:
+    for node in map(_announced, NODES):
         builder.add_node(wrap(node) if wrap else node)
     builder.add_conditional_edges(START, start)
     return builder
+
+
+@functools.cache
+def compiled() -> CompiledStateGraph:
+    """The room's graph compiled once per process; each project gives a copy its checkpointer."""
+    return build_graph().compile()
+
+
+def _announced(node: Callable[..., Any]) -> Callable[..., Any]:
+    """`node`, telling its room that it runs (the run lock's file names it to other processes)."""
+
+    @functools.wraps(node)
+    def run(state: RoomState, runtime: Runtime[Room]) -> Any:
+        runtime.context.announce(node.__name__)
+        return node(state, runtime)
+
+    return run

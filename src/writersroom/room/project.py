@@ -6,7 +6,6 @@ run that is killed resumes from its last finished step and a checkpoint can wait
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -36,7 +35,7 @@ from writersroom.room import answers
 from writersroom.room.answers import summarize
 from writersroom.room.checkpoints import validate_draft
 from writersroom.room.context import Room
-from writersroom.room.graph import build_graph
+from writersroom.room.graph import compiled
 from writersroom.room.live import TokenMeter
 from writersroom.room.runlock import RunLock
 from writersroom.schemas import Decision, Premise
@@ -90,7 +89,7 @@ class Project:
             sqlite3.connect(path / DATABASE_FILE, check_same_thread=False, timeout=30)
         )
         self.saver.setup()
-        self.graph = build_graph(wrap=self._announced).compile(checkpointer=self.saver)
+        self.graph = compiled().copy(update={"checkpointer": self.saver})
         self.models = ModelRegistry(self.config, path)
         self.report = report
 
@@ -138,16 +137,6 @@ class Project:
         finally:
             self.lock.release()
 
-    def _announced(self, node: Callable[..., Any]) -> Callable[..., Any]:
-        """`node`, saying in the lock file that it runs (for another process's busy line)."""
-
-        @functools.wraps(node)
-        def run(state: Any, runtime: Any) -> Any:
-            self.lock.running(node.__name__)
-            return node(state, runtime)
-
-        return run
-
     def current_episode(self) -> int:
         series = self.memory.series()
         if series is None:
@@ -160,7 +149,7 @@ class Project:
     def _room(self, episode: int) -> Room:
         row = self.memory.episode(episode) or {}
         stops = frozenset() if row.get("auto") else frozenset(self.config.room.checkpoints)
-        room = Room(self.config, self.memory, self.models, episode, stops)
+        room = Room(self.config, self.memory, self.models, episode, stops, self.lock.running)
         if self.report:
             room.report = self.report
             room.callbacks = [TokenMeter(Console(stderr=True))]
