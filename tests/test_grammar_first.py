@@ -15,6 +15,8 @@ from writersroom.config import ProviderConfig
 from writersroom.providers import grammar_first, local, tool_calling
 from writersroom.providers.local import import_llama_cpp
 
+pytestmark = pytest.mark.slow  # a real llama.cpp model
+
 CARD = {
     "type": "object",
     "properties": {

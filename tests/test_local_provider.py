@@ -17,6 +17,8 @@ from writersroom.errors import ConfigError, ModelError
 from writersroom.providers import local
 from writersroom.room import answers
 
+pytestmark = pytest.mark.slow  # a real llama.cpp model
+
 
 class Pitch(BaseModel):
     title: str = Field(max_length=40)

@@ -64,6 +64,7 @@ def server() -> Iterator[str]:
     process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_structured_answer_over_http(server: str, tmp_path: Path) -> None:
     settings = ProviderConfig(
         kind="openai", base_url=server, api_key="sk-local", json_mode="json_object", max_tokens=400
