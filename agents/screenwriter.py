@@ -13,7 +13,7 @@ from writersroom.continuity import quality
 from writersroom.room import prompting
 from writersroom.room.answers import with_choices
 from writersroom.room.context import Room
-from writersroom.schemas import EpisodeOutline, Scene, Script, SeriesBible
+from writersroom.schemas import Beat, EpisodeOutline, Scene, Script, SeriesBible
 from writersroom.screenplay import prose
 
 AGENT = "screenwriter"
@@ -67,7 +67,7 @@ def _write_scenes(
     notes: str,
     previous: Script | None,
 ) -> Script:
-    """Each scene from its beats, after the scenes written so far (the shared prompt prefix)."""
+    """Each scene from its beats, after what the scenes so far covered (the shared prefix)."""
     cast = [c.name for c in bible.characters]
     characters = "\n".join(f"- {c.name}: {c.role}, {c.age}. {c.arc}" for c in bible.characters)
     plan = prose.scene_beats(outline)
@@ -118,7 +118,7 @@ def _write_scenes(
                 hook=outline.hook,
                 cliffhanger=outline.cliffhanger,
                 memory=memory,
-                so_far=_so_far(scenes),
+                so_far=_so_far(scenes, plan),
                 revision=_scene_revision(notes, previous, number),
                 scene=str(number),
                 scenes=str(len(plan)),
@@ -130,10 +130,19 @@ def _write_scenes(
     return Script(episode=outline.number, title=outline.title, scenes=scenes)
 
 
-def _so_far(scenes: list[Scene]) -> str:
+def _so_far(scenes: list[Scene], plan: list[list[Beat]]) -> str:
+    """The scenes written so far: where each is, who speaks in it and what it covered, not its
+    words (a small model given an earlier scene's text writes it again as the next one)."""
     if not scenes:
         return ""
-    return f"{SO_FAR}\n\n" + "\n\n".join(map(prose.to_text, scenes)) + "\n\n"
+    told = []
+    for scene, beats in zip(scenes, plan, strict=False):
+        speakers = ", ".join(dict.fromkeys(line.speaker for line in scene.lines))
+        covered = " ".join(beat.description for beat in beats)
+        told.append(
+            f"- Scene {scene.number}, set at {scene.heading}, where {speakers} spoke: {covered}"
+        )
+    return f"{SO_FAR}\n" + "\n".join(told) + "\n\n"
 
 
 def _scene_revision(notes: str, previous: Script | None, number: int) -> str:

@@ -56,6 +56,32 @@ def test_reads_chinese_with_full_width_colons() -> None:
     assert [line.speaker for line in scene.lines] == ["林梅", "沈总"]
 
 
+def test_reads_dialogue_written_as_prose_with_how_it_is_said() -> None:
+    """What the embedded model writes for a Chinese premise: quoted speeches, each name with
+    how it is said; a name the cast does not hold stays a stranger."""
+    text = (
+        "**INT. 夜班护士的病区 - NIGHT**\n\n李华站在病室内，突然接起电话。\n\n"
+        "“李华：你好，我是李华。”\n"
+        "张明回答道：“是的，我叫张明。”\n"
+        "李华惊讶地问道：“你认识我父亲？”\n"
+        "张明沉默了一会儿后说：“我不认识。”\n"
+        "张三说：“我是路人。”\n"
+    )
+    scene = prose.read_scene(text, 1, ["李华", "张明"])
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("李华", "你好，我是李华。"),
+        ("张明", "是的，我叫张明。"),
+        ("李华", "你认识我父亲？"),
+        ("张明", "我不认识。"),
+    ]
+    english = "INT. PIER - DAY\n\nFog.\n\nLin quietly asks: Is it his?\nVictor says: It was.\n"
+    lines = prose.read_scene(english, 2, CAST).lines
+    assert [(line.speaker, line.text) for line in lines] == [
+        ("Lin Mei", "Is it his?"),
+        ("Victor Hale", "It was."),
+    ]
+
+
 def test_keeps_a_repeated_line_once_and_drops_strangers() -> None:
     text = (
         "INT. OFFICE - DAY\n\nPapers everywhere.\n\n"

@@ -198,6 +198,7 @@ def ask_text(
         attempts=attempts,
         on_usage=on_usage,
         callbacks=callbacks,
+        show_rejected=False,
     )
 
 
@@ -214,8 +215,11 @@ def _until_valid(
     attempts: int,
     on_usage: Callable[[Usage], None],
     callbacks: list[Any] | None = None,
+    show_rejected: bool = True,
 ) -> T:
-    """Invoke `bound` until `read` accepts an answer; each rejection is told to the model."""
+    """Invoke `bound` until `read` accepts an answer; each rejection is told to the model, with
+    the rejected answer (`show_rejected`) or without it: a small model shown its prose answer
+    writes it again."""
     history = list(messages)
     config = {
         "metadata": {"agent": agent, "task": task},
@@ -253,10 +257,15 @@ def _until_valid(
                 )
                 if value is not None:
                     return value
-                history += [
-                    AIMessage(content=clip(text, REJECTED_SHOWN)),
-                    HumanMessage(content=f"That answer was rejected: {problem}. {again}"),
-                ]
+                if show_rejected:
+                    history += [
+                        AIMessage(content=clip(text, REJECTED_SHOWN)),
+                        HumanMessage(content=f"That answer was rejected: {problem}. {again}"),
+                    ]
+                else:  # asked afresh, told only what was wrong
+                    *before, asked = messages
+                    note = f"An earlier answer to this was refused: {problem}. {again}"
+                    history = [*before, HumanMessage(content=f"{asked.content}\n\n{note}")]
                 raise InvalidAnswer(problem)
     except InvalidAnswer as exc:
         raise ModelError(

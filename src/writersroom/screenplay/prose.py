@@ -23,6 +23,11 @@ SPEECH = re.compile(
     r"(?:\((?P<after>[^()]{0,80})\))?\s*(?P<text>.+)$"
 )
 CUE = re.compile(r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<ext>[^()]{0,80})\))?$")
+SAID = re.compile(  # what follows a speaker's name in prose dialogue
+    r"^(?:\s*[\u4e00-\u9fff]{0,12}[说道问答喊叫]|\s+(?:\w+ly\s+)?(?:says|said|asks|asked|"
+    r"replies|replied|answers|answered|shouts|shouted|whispers|whispered|yells|yelled|"
+    r"continues|adds))$"
+)
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
 MARKUP = re.compile(r"[*_#>`]+")
@@ -54,7 +59,16 @@ class CastNames:
             for name in self.names
             if key in name.casefold().split() or (len(key) >= 2 and name.startswith(written))
         ]
-        return partial[0] if len(partial) == 1 else None
+        if len(partial) == 1:
+            return partial[0]
+        # a name with how it is said: "张明回答道", "李华惊讶地问", "Lily says", "Mr. Lin asks"
+        said = {
+            name
+            for name in self.names
+            for form in {name.casefold(), *name.casefold().split()}
+            if key.startswith(form) and SAID.match(key[len(form) :])
+        }
+        return said.pop() if len(said) == 1 else None
 
 
 def read_scene(text: str, number: int, cast: list[str]) -> Scene:
