@@ -24,12 +24,12 @@ from writersroom.errors import InputError
 from writersroom.handoff.fdx import read_fdx_file
 from writersroom.memory import EpisodeStatus, Memory
 from writersroom.room.answers import summarize
+from writersroom.room.checkpoints import BIBLE_EPISODE
 from writersroom.schemas import Character, EpisodeOutline, Script, SeriesBible
 from writersroom.screenplay import fountain
 from writersroom.speech import spoken_seconds
 
 FOUNTAIN_SUFFIXES = (".fountain", ".spmd", ".txt")
-BIBLE_EPISODE = 0
 ACTION_SECONDS = 4  # a scene's action on screen, before and between its lines
 DEFAULT_AGE = 30
 SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command, interrupt
+from langgraph.types import Command
 
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.agents._drafts import dump
@@ -27,9 +27,9 @@ from writersroom.errors import ModelError
 from writersroom.memory import EpisodeStatus
 from writersroom.memory.facts import Facts
 from writersroom.room import answers, production
-from writersroom.room.checkpoints import CHECKPOINT_KINDS, validate_draft
+from writersroom.room.checkpoints import decide, save
 from writersroom.room.context import Room
-from writersroom.room.state import Checkpoint, RoomInput, RoomState
+from writersroom.room.state import RoomInput, RoomState
 from writersroom.schemas import (
     ContinuityIssue,
     ContinuityReport,
@@ -40,25 +40,6 @@ from writersroom.schemas import (
     ShotList,
 )
 from writersroom.screenplay import fountain
-
-BIBLE_EPISODE = 0  # the bible's drafts belong to the series, stored under episode 0
-Gate = Callable[[Decision], list[ContinuityIssue]]  # the problems that refuse a decision
-
-
-def _next_revision(state: RoomState, kind: str) -> tuple[int, dict[str, int]]:
-    revisions = dict(state.get("revisions", {}))
-    revisions[kind] = revisions.get(kind, 0) + 1
-    return revisions[kind], revisions
-
-
-def _save(
-    room: Room, state: RoomState, kind: str, content: dict[str, Any], agent: str
-) -> dict[str, int]:
-    revision, revisions = _next_revision(state, kind)
-    episode = BIBLE_EPISODE if kind == "bible" else state["episode"]
-    model = room.models.name_for(agent) if agent != "person" else "person"
-    room.memory.save_draft(episode, kind, revision, content, agent, model)
-    return revisions
 
 
 def _previous(state: RoomState, key: str, schema: type) -> Any:
@@ -72,7 +53,7 @@ def develop_series(state: RoomState, runtime: Runtime[Room]) -> Command[Literal[
         room, state["premise"], state.get("notes", ""), _previous(state, "bible", SeriesBible)
     )
     content = bible.model_dump(mode="json")
-    revisions = _save(room, state, "bible", content, showrunner.AGENT)
+    revisions = save(room, state, "bible", content, showrunner.AGENT)
     return Command(
         goto="approve_bible", update={"bible": content, "notes": "", "revisions": revisions}
     )
@@ -91,7 +72,7 @@ def outline_episode(
         _previous(state, "outline", EpisodeOutline),
     )
     content = outline.model_dump(mode="json")
-    revisions = _save(room, state, "outline", content, showrunner.AGENT)
+    revisions = save(room, state, "outline", content, showrunner.AGENT)
     return Command(
         goto="approve_outline", update={"outline": content, "notes": "", "revisions": revisions}
     )
@@ -107,7 +88,7 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
         _previous(state, "script", Script),
     )
     content = script.model_dump(mode="json")
-    revisions = _save(room, state, "script", content, screenwriter.AGENT)
+    revisions = save(room, state, "script", content, screenwriter.AGENT)
     return Command(
         goto="check_continuity", update={"script": content, "notes": "", "revisions": revisions}
     )
@@ -132,7 +113,7 @@ def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Litera
         )
         report = checker.report(found + repeats, agent)
     content = report.model_dump(mode="json")
-    revisions = _save(room, state, "continuity", content, continuity.AGENT)
+    revisions = save(room, state, "continuity", content, continuity.AGENT)
     return Command(goto="review_script", update={"continuity": content, "revisions": revisions})
 
 
@@ -155,7 +136,7 @@ def review_script(
         report,
     )
     content = critique.model_dump(mode="json")
-    revisions = _save(room, state, "critique", content, editor.AGENT)
+    revisions = save(room, state, "critique", content, editor.AGENT)
     update: dict[str, Any] = {"critique": content, "revisions": revisions}
     if (
         critique.verdict == "revise" or report.errors()
@@ -177,62 +158,16 @@ def plan_shots(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["app
         outline.target_runtime_seconds,
     )
     content = shots.model_dump(mode="json")
-    revisions = _save(room, state, "shots", content, director.AGENT)
+    revisions = save(room, state, "shots", content, director.AGENT)
     return Command(goto="approve_shots", update={"shots": content, "revisions": revisions})
 
 
 # checkpoints ------------------------------------------------------------------
-def _decide(
-    state: RoomState, room: Room, checkpoint: str, gate: Gate | None = None
-) -> tuple[Decision, dict[str, Any] | None]:
-    """Wait for (or, when this checkpoint does not stop, take) the decision and record it.
-
-    Returns the decision and the state update that carries it out; an edit becomes a new
-    revision of the draft, written by the person. A `gate` that finds problems with a decision
-    refuses it (update None, nothing recorded); it also stops a checkpoint that would approve
-    on its own.
-    """
-    kind = CHECKPOINT_KINDS[checkpoint]
-    revision = state.get("revisions", {}).get(kind, 0)
-    auto = Decision(action="approve", by="auto")
-    if checkpoint in room.stops or (gate is not None and gate(auto)):
-        payload = Checkpoint(
-            checkpoint=checkpoint,
-            episode=state["episode"],
-            kind=kind,
-            revision=revision,
-            draft=state[kind],  # type: ignore[literal-required]
-        )
-        if kind == "script":
-            payload |= {"continuity": state["continuity"], "critique": state["critique"]}
-        decision = interrupt(payload, response_schema=Decision)
-    else:
-        decision = auto
-    if gate is not None and gate(decision):
-        return decision, None
-    room.memory.record_decision(
-        state["episode"],
-        checkpoint,
-        revision,
-        decision.action,
-        decision.notes,
-        decision.by,
-        decision.override,
-    )
-    if decision.action == "revise":
-        return decision, {"notes": decision.notes}
-    if decision.action == "edit":
-        content = validate_draft(kind, decision.draft, dict(state))
-        revisions = _save(room, state, kind, content, "person")
-        return decision, {kind: content, "revisions": revisions}
-    return decision, {}
-
-
 def approve_bible(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["develop_series", "outline_episode"]]:
     room = runtime.context
-    decision, update = _decide(state, room, "approve_bible")
+    decision, update = decide(state, room, "approve_bible")
     if decision.action == "revise":
         return Command(goto="develop_series", update=update)
     room.memory.save_bible(update.get("bible", state["bible"]))
@@ -243,7 +178,7 @@ def approve_outline(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["outline_episode", "write_script"]]:
     room = runtime.context
-    decision, update = _decide(state, room, "approve_outline")
+    decision, update = decide(state, room, "approve_outline")
     if decision.action == "revise":
         return Command(goto="outline_episode", update=update)
     outline = update.get("outline", state["outline"])
@@ -260,7 +195,7 @@ def approve_script(
     def gate(decision: Decision) -> list[ContinuityIssue]:
         return checker.blocking(decision, state["continuity"], dict(state), room.memory)
 
-    decision, update = _decide(state, room, "approve_script", gate)
+    decision, update = decide(state, room, "approve_script", gate)
     if update is None:  # refused: wait for another decision
         return Command(goto="approve_script")
     if decision.action == "revise":
@@ -273,7 +208,7 @@ def approve_shots(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["plan_shots", "remember"]]:
     room = runtime.context
-    decision, update = _decide(state, room, "approve_shots")
+    decision, update = decide(state, room, "approve_shots")
     if decision.action == "revise":
         return Command(goto="plan_shots", update=update)
     room.memory.upsert_episode(state["episode"], shots=update.get("shots", state["shots"]))

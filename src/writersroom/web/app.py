@@ -29,7 +29,7 @@ from writersroom.handoff import downloads
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
 from writersroom.memory import costs
 from writersroom.room.answers import summarize
-from writersroom.room.graph import BIBLE_EPISODE
+from writersroom.room.checkpoints import BIBLE_EPISODE
 from writersroom.room.project import Project
 from writersroom.schemas import Decision
 from writersroom.web import security
