@@ -19,6 +19,7 @@ from conftest import CLI, answers, make_project, rows
 from fastapi.testclient import TestClient
 
 from writersroom.errors import Conflict
+from writersroom.room.graph import compiled
 from writersroom.room.project import Project
 from writersroom.schemas import Decision
 from writersroom.web.app import create_app
@@ -64,6 +65,27 @@ def idle(client: TestClient, timeout: float = 30) -> dict:
 def decide(client: TestClient, checkpoint: str, revision: int, **fields: str) -> httpx.Response:
     data = {"checkpoint": checkpoint, "revision": str(revision), "action": "approve", **fields}
     return client.post("/episodes/1/decide", data=data, follow_redirects=False)
+
+
+def test_pages_read_without_opening_a_project_or_compiling_the_graph(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page polls /status every 400 ms: reading is one connection, not a run's set-up."""
+    opened: list[Path] = []
+    original = Project.__init__
+
+    def counted(self: Project, path: Path, *args: object, **kwargs: object) -> None:
+        opened.append(path)
+        original(self, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Project, "__init__", counted)
+    compiled.cache_clear()
+    for _ in range(20):
+        assert client.get("/status").json()["waiting"] == [1, "approve_bible", 1]
+    for page in ("/", "/episodes/1", "/episodes/1/drafts/bible"):
+        assert client.get(page).status_code == 200
+    assert opened == []
+    assert compiled.cache_info().misses == 1  # once for the process, whatever the requests
 
 
 def test_pages_show_the_waiting_bible_and_the_series(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
@@ -54,7 +55,55 @@ class Pending:
     payload: dict[str, Any]
 
 
-class Project:
+class ProjectView:
+    """A project folder read, not run: what the review room's pages show. One connection to the
+    database, no migrations, no models, no lock, and the graph compiled once per process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not (path / DATABASE_FILE).exists():
+            raise InputError(
+                f"{path} is not a writersroom project: start one with `writersroom new`"
+            )
+        connection = sqlite3.connect(path / DATABASE_FILE, check_same_thread=False, timeout=30)
+        self.db = sqlite_utils.Database(connection)
+        self.memory = Memory(self.db)
+        self.saver = SqliteSaver(connection)
+        self.graph = compiled().copy(update={"checkpointer": self.saver})
+
+    def current_episode(self) -> int:
+        series = self.memory.series()
+        if series is None:
+            raise InputError(f"{self.path} has no series yet: start one with `writersroom new`")
+        return series["current_episode"]
+
+    def _thread(self, episode: int) -> dict[str, Any]:
+        return {"configurable": {"thread_id": f"episode-{episode}"}}
+
+    def pending(self, episode: int | None = None) -> Pending | None:
+        episode = self.current_episode() if episode is None else episode
+        snapshot = self.graph.get_state(self._thread(episode))
+        for task in snapshot.tasks:
+            for waiting in task.interrupts:
+                value = waiting.value
+                return Pending(
+                    value["checkpoint"], episode, value["kind"], value["revision"], value
+                )
+        return None
+
+    def state(self, episode: int | None = None) -> dict[str, Any]:
+        episode = self.current_episode() if episode is None else episode
+        return dict(self.graph.get_state(self._thread(episode)).values)
+
+    def next_nodes(self, episode: int | None = None) -> tuple[str, ...]:
+        episode = self.current_episode() if episode is None else episode
+        return tuple(self.graph.get_state(self._thread(episode)).next)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+
+class Project(ProjectView):
     """Opens (and on `create`, makes) a project folder.
 
     Whatever advances a run (`start`, `decide`, `resume`, `next_episode`) or renders holds the
@@ -137,15 +186,6 @@ class Project:
         finally:
             self.lock.release()
 
-    def current_episode(self) -> int:
-        series = self.memory.series()
-        if series is None:
-            raise InputError(f"{self.path} has no series yet: start one with `writersroom new`")
-        return series["current_episode"]
-
-    def _thread(self, episode: int) -> dict[str, Any]:
-        return {"configurable": {"thread_id": f"episode-{episode}"}}
-
     def _room(self, episode: int) -> Room:
         row = self.memory.episode(episode) or {}
         stops = frozenset() if row.get("auto") else frozenset(self.config.room.checkpoints)
@@ -188,25 +228,6 @@ class Project:
             premise = self.memory.series()["premise"]  # type: ignore[index]
             self._invoke(number, {"premise": premise, "episode": number, "bible": bible})
             return number
-
-    def pending(self, episode: int | None = None) -> Pending | None:
-        episode = self.current_episode() if episode is None else episode
-        snapshot = self.graph.get_state(self._thread(episode))
-        for task in snapshot.tasks:
-            for waiting in task.interrupts:
-                value = waiting.value
-                return Pending(
-                    value["checkpoint"], episode, value["kind"], value["revision"], value
-                )
-        return None
-
-    def state(self, episode: int | None = None) -> dict[str, Any]:
-        episode = self.current_episode() if episode is None else episode
-        return dict(self.graph.get_state(self._thread(episode)).values)
-
-    def next_nodes(self, episode: int | None = None) -> tuple[str, ...]:
-        episode = self.current_episode() if episode is None else episode
-        return tuple(self.graph.get_state(self._thread(episode)).next)
 
     def decide(self, decision: Decision, expected: tuple[int, str, int] | None = None) -> Pending:
         """Answer the waiting checkpoint and run on until the next one stops the run.

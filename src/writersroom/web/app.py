@@ -30,7 +30,7 @@ from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
 from writersroom.memory import costs
 from writersroom.room.answers import summarize
 from writersroom.room.checkpoints import BIBLE_EPISODE
-from writersroom.room.project import Project
+from writersroom.room.project import ProjectView
 from writersroom.schemas import Decision
 from writersroom.web import security
 from writersroom.web.runner import Runner
@@ -89,8 +89,9 @@ def create_app(
     app.state.runner = runner
 
     @contextmanager
-    def opened() -> Iterator[Project]:
-        project = runner.open()
+    def opened() -> Iterator[ProjectView]:
+        """The project as the pages read it (the runner opens a full `Project` to act)."""
+        project = ProjectView(path)
         try:
             yield project
         finally:
@@ -293,7 +294,7 @@ def _problem(exc: Exception) -> str:
     return str(exc)
 
 
-def _spoken(project: Project, kind: str, draft: dict[str, Any], number: int) -> dict:
+def _spoken(project: ProjectView, kind: str, draft: dict[str, Any], number: int) -> dict:
     """For a shot list, each shot's dialogue from the episode's latest script."""
     if kind != "shots":
         return {}
@@ -301,7 +302,7 @@ def _spoken(project: Project, kind: str, draft: dict[str, Any], number: int) -> 
     return spoken(draft, script["content"] if script else None)
 
 
-def _checkpoint_view(project: Project, payload: dict[str, Any], number: int) -> dict[str, Any]:
+def _checkpoint_view(project: ProjectView, payload: dict[str, Any], number: int) -> dict[str, Any]:
     """What the page shows of a waiting checkpoint: the draft, its diff, the review."""
     kind, revision = payload["kind"], payload["revision"]
     previous = project.memory.draft(_draft_episode(kind, number), kind, revision - 1)
