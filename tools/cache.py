@@ -78,7 +78,7 @@ class RenderCache:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _found(self, key: str) -> tuple[MediaResult, Path] | None:
-        rows = list(self.db["renders"].rows_where("key = ?", [key]))
+        rows = list(self.db.table("renders").rows_where("key = ?", [key]))
         if not rows:
             return None
         blob = self.blobs / rows[0]["file"]
@@ -121,7 +121,7 @@ class RenderCache:
             cost = made.cost if price is None else round(price * made.duration_seconds, 6)
             result = made.model_copy(update={"path": out.name, "cost": cost})
             with self.db.conn:
-                self.db["renders"].upsert(
+                self.db.table("renders").upsert(
                     {
                         "key": key,
                         "tool": tool,
@@ -144,7 +144,7 @@ class RenderCache:
         if cached and self.replaying:
             return result.model_copy(update={"path": relative}), cached
         with self.db.conn:
-            self.db["ledger"].insert(
+            self.db.table("ledger").insert(
                 {
                     "episode": self.episode,
                     "run": self.run,

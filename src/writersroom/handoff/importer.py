@@ -126,11 +126,11 @@ def add_to_bible(memory: Memory, bible: SeriesBible, new: list[Character]) -> Se
     revision = max(memory.revisions(BIBLE_EPISODE, "bible"), default=0) + 1
     memory.save_draft(BIBLE_EPISODE, "bible", revision, content, "person", "import")
     with memory.db.conn:
-        memory.db["series"].update(1, {"bible": json.dumps(content)})
+        memory.db.table("series").update(1, {"bible": json.dumps(content)})
         for character in new:
             record = character.model_dump(mode="json")
             record["secrets"] = "[]"
-            memory.db["characters"].insert(record, pk="name", alter=True, replace=True)
+            memory.db.table("characters").insert(record, pk="name", alter=True, replace=True)
     return grown
 
 

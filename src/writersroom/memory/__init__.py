@@ -27,7 +27,7 @@ class Memory:
     # series -----------------------------------------------------------------
     def start_series(self, premise: str) -> None:
         with self.db.conn:
-            self.db["series"].insert(
+            self.db.table("series").insert(
                 {
                     "id": 1,
                     "premise": premise,
@@ -39,19 +39,19 @@ class Memory:
             )
 
     def series(self) -> dict[str, Any] | None:
-        rows = list(self.db["series"].rows_where("id = 1"))
+        rows = list(self.db.table("series").rows_where("id = 1"))
         return rows[0] if rows else None
 
     def set_current_episode(self, number: int) -> None:
         with self.db.conn:
-            self.db["series"].update(1, {"current_episode": number})
+            self.db.table("series").update(1, {"current_episode": number})
 
     def save_bible(self, bible: dict[str, Any]) -> None:
         """Store the approved bible and its cast."""
         with self.db.conn:
-            self.db["series"].update(1, {"title": bible["title"], "bible": json.dumps(bible)})
-            self.db["characters"].delete_where()
-            self.db["characters"].insert_all(
+            self.db.table("series").update(1, {"title": bible["title"], "bible": json.dumps(bible)})
+            self.db.table("characters").delete_where()
+            self.db.table("characters").insert_all(
                 {**c, "secrets": json.dumps(c.get("secrets", []))} for c in bible["characters"]
             )
 
@@ -63,22 +63,22 @@ class Memory:
     def upsert_episode(self, number: int, **fields: Any) -> None:
         encoded = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in fields.items()}
         with self.db.conn:
-            self.db["episodes"].upsert(
+            self.db.table("episodes").upsert(
                 {"number": number, **encoded, "updated_at": now()}, pk="number"
             )
 
     def episode(self, number: int) -> dict[str, Any] | None:
-        rows = list(self.db["episodes"].rows_where("number = ?", [number]))
+        rows = list(self.db.table("episodes").rows_where("number = ?", [number]))
         return rows[0] if rows else None
 
     def episodes(self) -> list[dict[str, Any]]:
-        return list(self.db["episodes"].rows_where(order_by="number"))
+        return list(self.db.table("episodes").rows_where(order_by="number"))
 
     def summaries(self, before: int) -> list[dict[str, Any]]:
         """Earlier episodes' titles and summaries, in order."""
         return [
             {"number": r["number"], "title": r["title"], "summary": r["summary"]}
-            for r in self.db["episodes"].rows_where("number < ?", [before], order_by="number")
+            for r in self.db.table("episodes").rows_where("number < ?", [before], order_by="number")
         ]
 
     # drafts and decisions ---------------------------------------------------
@@ -92,7 +92,7 @@ class Memory:
         model: str,
     ) -> None:
         with self.db.conn:
-            self.db["drafts"].upsert(
+            self.db.table("drafts").upsert(
                 {
                     "episode": episode,
                     "kind": kind,
@@ -109,13 +109,15 @@ class Memory:
         where, args = "episode = ? and kind = ?", [episode, kind]
         if revision is not None:
             where, args = where + " and revision = ?", [*args, revision]
-        rows = list(self.db["drafts"].rows_where(where, args, order_by="revision desc", limit=1))
+        rows = list(
+            self.db.table("drafts").rows_where(where, args, order_by="revision desc", limit=1)
+        )
         return {**rows[0], "content": json.loads(rows[0]["content"])} if rows else None
 
     def revisions(self, episode: int, kind: str) -> list[int]:
         return [
             r["revision"]
-            for r in self.db["drafts"].rows_where(
+            for r in self.db.table("drafts").rows_where(
                 "episode = ? and kind = ?", [episode, kind], order_by="revision"
             )
         ]
@@ -131,7 +133,7 @@ class Memory:
         override: bool = False,
     ) -> None:
         with self.db.conn:
-            self.db["decisions"].upsert(
+            self.db.table("decisions").upsert(
                 {
                     "episode": episode,
                     "checkpoint": checkpoint,
@@ -147,8 +149,8 @@ class Memory:
 
     def decisions(self, episode: int | None = None) -> list[dict[str, Any]]:
         if episode is None:
-            return list(self.db["decisions"].rows_where(order_by="id"))
-        return list(self.db["decisions"].rows_where("episode = ?", [episode], order_by="id"))
+            return list(self.db.table("decisions").rows_where(order_by="id"))
+        return list(self.db.table("decisions").rows_where("episode = ?", [episode], order_by="id"))
 
     # usage ------------------------------------------------------------------
     def record_usage(
@@ -163,7 +165,7 @@ class Memory:
         problem: str = "",
     ) -> None:
         with self.db.conn:
-            self.db["usage"].insert(
+            self.db.table("usage").insert(
                 {
                     "episode": episode,
                     "agent": agent,

@@ -57,14 +57,14 @@ class Facts:
             for thread in threads
         ]
         with self._writing():
-            self.db["facts"].delete_where("episode = ?", [episode])
-            self.db["facts"].insert_all(rows)
-            self.db["scene_texts"].delete_where("episode = ?", [episode])
-            self.db["scene_texts"].insert_all(
+            self.db.table("facts").delete_where("episode = ?", [episode])
+            self.db.table("facts").insert_all(rows)
+            self.db.table("scene_texts").delete_where("episode = ?", [episode])
+            self.db.table("scene_texts").insert_all(
                 {"episode": episode, **s, "present_at_end": json.dumps(s["present_at_end"])}
                 for s in scenes
             )
-            self.db["episodes"].upsert(
+            self.db.table("episodes").upsert(
                 {
                     "number": episode,
                     "summary": summary,
@@ -95,7 +95,9 @@ class Facts:
             where.append("episode < ?")
             args.append(before)
         return list(
-            self.db["facts"].rows_where(" and ".join(where), args, order_by="episode, scene, id")
+            self.db.table("facts").rows_where(
+                " and ".join(where), args, order_by="episode, scene, id"
+            )
         )
 
     def known(self, before: int) -> list[Known]:
@@ -111,7 +113,7 @@ class Facts:
     def threads(self, before: int) -> list[str]:
         """The open threads of the latest earlier episode that left any."""
         rows = list(
-            self.db["facts"].rows_where(
+            self.db.table("facts").rows_where(
                 "kind = ? and episode < ?", [THREAD, before], order_by="episode desc, id"
             )
         )
@@ -121,7 +123,7 @@ class Facts:
     def opening(self, episode: int) -> Opening | None:
         """The previous episode's last scene, which a CONTINUOUS first scene continues."""
         rows = list(
-            self.db["scene_texts"].rows_where(
+            self.db.table("scene_texts").rows_where(
                 "episode = ?", [episode - 1], order_by="scene desc", limit=1
             )
         )
@@ -133,12 +135,12 @@ class Facts:
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Facts, scenes and summaries matching `query` (full-text), best first per kind."""
         found: list[dict[str, Any]] = []
-        for row in self.db["facts"].search(query, limit=limit, quote=True):
+        for row in self.db.table("facts").search(query, limit=limit, quote=True):
             where = "open thread" if row["kind"] == THREAD else f"{row['kind']} fact"
             found.append(_hit(where, row["episode"], row["scene"], row["text"]))
-        for row in self.db["scene_texts"].search(query, limit=limit, quote=True):
+        for row in self.db.table("scene_texts").search(query, limit=limit, quote=True):
             found.append(_hit("scene", row["episode"], row["scene"], row["text"]))
-        for row in self.db["episodes"].search(query, limit=limit, quote=True):
+        for row in self.db.table("episodes").search(query, limit=limit, quote=True):
             found.append(_hit("summary", row["number"], None, row["summary"] or ""))
         return found[:limit]
 

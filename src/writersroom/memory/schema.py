@@ -32,7 +32,7 @@ def migration(fn: Migration) -> Migration:
 
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["series"].create(
+    db.table("series").create(
         {
             "id": int,
             "premise": str,
@@ -43,7 +43,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["characters"].create(
+    db.table("characters").create(
         {
             "name": str,
             "role": str,
@@ -55,7 +55,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="name",
     )
-    db["episodes"].create(
+    db.table("episodes").create(
         {
             "number": int,
             "title": str,
@@ -70,7 +70,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="number",
     )
-    db["drafts"].create(
+    db.table("drafts").create(
         {
             "id": int,
             "episode": int,
@@ -83,8 +83,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["drafts"].create_index(["episode", "kind", "revision"], unique=True)
-    db["decisions"].create(
+    db.table("drafts").create_index(["episode", "kind", "revision"], unique=True)
+    db.table("decisions").create(
         {
             "id": int,
             "episode": int,
@@ -97,8 +97,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["decisions"].create_index(["episode", "checkpoint", "revision"], unique=True)
-    db["usage"].create(
+    db.table("decisions").create_index(["episode", "checkpoint", "revision"], unique=True)
+    db.table("usage").create(
         {
             "id": int,
             "episode": int,
@@ -120,7 +120,7 @@ def m002_facts_ledger(db: sqlite_utils.Database) -> None:
 
     Safe to apply again after a partial run: enable_fts commits as it goes.
     """
-    db["facts"].create(
+    db.table("facts").create(
         {
             "id": int,
             "episode": int,
@@ -135,30 +135,30 @@ def m002_facts_ledger(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["facts"].create_index(["episode"], if_not_exists=True)
-    db["facts"].create_index(["character"], if_not_exists=True)
-    db["scene_texts"].create(
+    db.table("facts").create_index(["episode"], if_not_exists=True)
+    db.table("facts").create_index(["character"], if_not_exists=True)
+    db.table("scene_texts").create(
         {"episode": int, "scene": int, "heading": str, "present_at_end": str, "text": str},
         pk=("episode", "scene"),
         if_not_exists=True,
     )
-    if "override" not in db["decisions"].columns_dict:
-        db["decisions"].add_column("override", int, not_null_default=0)
-    db["facts"].enable_fts(["character", "subject", "text"], create_triggers=True)
-    db["scene_texts"].enable_fts(["heading", "text"], create_triggers=True)
-    db["episodes"].enable_fts(["title", "summary"], create_triggers=True)
+    if "override" not in db.table("decisions").columns_dict:
+        db.table("decisions").add_column("override", int, not_null_default=0)
+    db.table("facts").enable_fts(["character", "subject", "text"], create_triggers=True)
+    db.table("scene_texts").enable_fts(["heading", "text"], create_triggers=True)
+    db.table("episodes").enable_fts(["title", "summary"], create_triggers=True)
 
 
 @migration
 def m003_production(db: sqlite_utils.Database) -> None:
     """Each character's drawing seed and voice, the render cache, the cost ledger, the cut."""
     for column in ("seed", "voice_id"):
-        if column not in db["characters"].columns_dict:
-            db["characters"].add_column(column, int if column == "seed" else str)
+        if column not in db.table("characters").columns_dict:
+            db.table("characters").add_column(column, int if column == "seed" else str)
     for column, kind in (("calls", str), ("video", str), ("runtime_seconds", float)):
-        if column not in db["episodes"].columns_dict:
-            db["episodes"].add_column(column, kind)
-    db["renders"].create(
+        if column not in db.table("episodes").columns_dict:
+            db.table("episodes").add_column(column, kind)
+    db.table("renders").create(
         {
             "key": str,
             "tool": str,
@@ -172,7 +172,7 @@ def m003_production(db: sqlite_utils.Database) -> None:
         pk="key",
         if_not_exists=True,
     )
-    db["ledger"].create(
+    db.table("ledger").create(
         {
             "id": int,
             "episode": int,
@@ -192,14 +192,14 @@ def m003_production(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["ledger"].create_index(["episode", "run"], if_not_exists=True)
+    db.table("ledger").create_index(["episode", "run"], if_not_exists=True)
 
 
 @migration
 def m004_usage_problem(db: sqlite_utils.Database) -> None:
     """Why an answer was rejected (empty: accepted), so that re-asks can be counted."""
-    if "problem" not in db["usage"].columns_dict:
-        db["usage"].add_column("problem", str, not_null_default="")
+    if "problem" not in db.table("usage").columns_dict:
+        db.table("usage").add_column("problem", str, not_null_default="")
 
 
 @migration
@@ -215,15 +215,15 @@ def m005_episode_status(db: sqlite_utils.Database) -> None:
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
+    db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.table("_migrations").rows}
     applied = []
     for name, fn in MIGRATIONS:
         if name in done:
             continue
         with db.conn:
             fn(db)
-            db["_migrations"].insert({"name": name, "applied_at": now()})
+            db.table("_migrations").insert({"name": name, "applied_at": now()})
         applied.append(name)
     return applied
 

@@ -58,7 +58,7 @@ def language_of(config: ProjectConfig, script: Script) -> str:
 
 def cast_members(memory: Memory, bible: SeriesBible, language: str) -> dict[str, CastMember]:
     """Each character's seed and voice: chosen the first time, then kept in series memory."""
-    table = memory.db["characters"]
+    table = memory.db.table("characters")
     rows = {row["name"]: row for row in table.rows}
     taken = [row["voice_id"] for row in rows.values() if row.get("voice_id")]
     members = {}
