@@ -97,6 +97,26 @@ def test_line_numbers_counted_through_the_episode_are_read_per_scene() -> None:
     shots.check_against(script, bible())
 
 
+def test_a_shot_that_names_the_wrong_scene_for_lines_counted_through_the_episode() -> None:
+    """What the embedded director wrote for a two-scene script (1 line, then 6): a second shot
+    "in scene 1" speaking lines 2 to 6, which are scene 2's, counted from the start."""
+    script = Script.model_validate(answers()["write_script"][0])
+    script.scenes[0].lines = script.scenes[0].lines[:1]
+    script.scenes[1].lines = [*script.scenes[1].lines] * 3  # six lines
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    shots.shots = shots.shots[:2]
+    shots.shots[0].scene, shots.shots[0].lines = 1, [1]
+    shots.shots[1].scene, shots.shots[1].lines = 1, [2, 3, 4, 5, 6]
+    with pytest.raises(ValueError, match="scene 2 has no shot"):
+        shots.check_against(script, bible())
+    shots.number_lines_within_scenes(script)
+    shots.cover_lines(script)
+    assert [(s.scene, s.lines) for s in shots.shots] == [(1, [1]), (2, [1, 2, 3, 4, 5, 6])]
+    shots.shots[1].scene, shots.shots[1].lines = 1, [2, 9]  # fits no one scene: left as it is
+    shots.number_lines_within_scenes(script)
+    assert (shots.shots[1].scene, shots.shots[1].lines) == (1, [2, 9])
+
+
 def test_outline_beats_in_order_and_within_the_runtime() -> None:
     outline = answers()["outline_episode"][0]
     EpisodeOutline.model_validate(outline)

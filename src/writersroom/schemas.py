@@ -339,19 +339,26 @@ class ShotList(BaseModel):
     def number_lines_within_scenes(self, script: Script) -> None:
         """Read line numbers counted through the whole episode as numbers within each scene.
 
-        Small models often number dialogue lines across the script; a shot whose numbers are too
-        large for its scene but all fall in that scene when counted from the start is renumbered.
+        Small models often number dialogue lines across the script, and then often name the
+        wrong scene too: a shot whose numbers do not fit its scene but all fall in one scene
+        when counted from the start is renumbered and placed in that scene.
         """
         spans, start = {}, 0
         for scene in script.scenes:
             spans[scene.number] = (start, len(scene.lines))
             start += len(scene.lines)
         for shot in self.shots:
-            offset, count = spans.get(shot.scene, (0, 0))
-            if any(n > count for n in shot.lines) and all(
-                offset < n <= offset + count for n in shot.lines
-            ):
-                shot.lines = [n - offset for n in shot.lines]
+            count = spans.get(shot.scene, (0, 0))[1]
+            if all(1 <= n <= count for n in shot.lines):
+                continue
+            homes = [
+                number
+                for number, (offset, count) in spans.items()
+                if all(offset < n <= offset + count for n in shot.lines)
+            ]
+            if len(homes) == 1:
+                offset = spans[homes[0]][0]
+                shot.scene, shot.lines = homes[0], [n - offset for n in shot.lines]
 
     def cover_lines(self, script: Script) -> None:
         """Give every dialogue line that no shot claims to the last shot of its scene."""
