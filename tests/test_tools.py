@@ -308,3 +308,19 @@ def test_llama_cpp_calls_the_offered_tools() -> None:
         min_calls=3,  # the grammar holds the model to the calls it still owes
     )
     assert 3 <= len(owed.tool_calls) <= 4, owed.invalid_tool_calls
+
+
+def test_captions_and_titles_wrap_by_their_width_in_any_script() -> None:
+    """A Chinese visual prompt has no spaces to break at: it still fits the frame's width."""
+    from writersroom.tools.storyboard import font, wrapped
+
+    chinese = (
+        "李华接起电话，询问病人的情况。张明沉默了一会儿，李华和张明开始寻找与病人有关的信息。" * 2
+    )
+    rows = wrapped(chinese, 30, 672, 3)  # more than three rows' worth: the first three
+    assert len(rows) == 3 and "".join(rows) == chinese[: len("".join(rows))]
+    assert all(font(30).getlength(row) <= 672 for row in rows)
+    english = "A lighthouse keeper's daughter finds a diary in the new owner's desk at dawn"
+    rows = wrapped(english, 30, 672, 3)
+    assert " ".join(rows) == english and all(font(30).getlength(r) <= 672 for r in rows)
+    assert wrapped("", 30, 672, 3) == []

@@ -4,7 +4,6 @@ burned in with a CJK + Latin font, H.264 + AAC at 720x1280, and an .srt beside t
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 from writersroom.plain import stripped
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, MediaResult
 from writersroom.tools.media import AUDIO_RATE, read_audio, run, write_wav
-from writersroom.tools.storyboard import font, font_file
+from writersroom.tools.storyboard import font, font_file, wrapped
 
 SUBTITLE_STYLE = (
     "FontName=WenQuanYi Micro Hei,FontSize=11,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,"
@@ -88,7 +87,7 @@ def title_card(request: AssembleRequest) -> Image.Image:
     card = Image.new("RGB", (WIDTH, HEIGHT), (12, 12, 18))
     draw = ImageDraw.Draw(card)
     y = HEIGHT * 0.36
-    for line in textwrap.wrap(request.series, width=16)[:3]:
+    for line in wrapped(request.series, 64, WIDTH - 80, 3):
         draw.text((WIDTH / 2, y), line, font=font(64), fill=(255, 214, 102), anchor="mm")
         y += 80
     draw.line((WIDTH * 0.3, y, WIDTH * 0.7, y), fill=(120, 120, 130), width=2)
@@ -100,7 +99,7 @@ def title_card(request: AssembleRequest) -> Image.Image:
         fill=(235, 235, 235),
         anchor="mm",
     )
-    for line in textwrap.wrap(request.title, width=24)[:2]:
+    for line in wrapped(request.title, 40, WIDTH - 80, 2):
         y += 56
         draw.text((WIDTH / 2, y), line, font=font(40), fill=(235, 235, 235), anchor="mm")
     return card
@@ -115,6 +114,7 @@ class FfmpegAssembler:
     """The bundled ffmpeg: one pass from the shots, the voices and the subtitles to the cut."""
 
     name = "ffmpeg"
+    revision = 2  # 2: the title card wraps by its width, Chinese and Japanese included
 
     def assemble(self, request: AssembleRequest, root: Path, out: Path) -> MediaResult:
         work = out.parent

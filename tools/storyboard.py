@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-import textwrap
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +40,30 @@ def font_file() -> Path:
             "the storyboard and subtitles need the CJK font: pip install 'writersroom[media]'"
         ) from None
     return Path(paperang_p2_fonts_cjk.__file__).parent / "fonts" / "wqy-microhei.ttc"
+
+
+def wrapped(text: str, size: int, width: int, rows: int) -> list[str]:
+    """`text` in at most `rows` lines no wider than `width` pixels in the font at `size`: broken
+    at spaces, and anywhere within text written without them (Chinese, Japanese)."""
+    face = font(size)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if face.getlength(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:  # a word too wide for a line of its own, or a run without spaces
+            if line and face.getlength(line + char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    if line:
+        lines.append(line)
+    return lines[:rows]
 
 
 def _seeded(text: str) -> random.Random:
@@ -120,7 +143,7 @@ def caption(request: VideoRequest) -> Image.Image:
     draw.rectangle((0, 0, WIDTH, 190), fill=(0, 0, 0, 150))
     head = f"SHOT {request.shot} · {request.framing.upper()} · {request.camera.upper()}"
     draw.text((24, 18), head, font=font(24), fill=(255, 210, 90))
-    lines = textwrap.wrap(request.visual_prompt, width=44)[:3]
+    lines = wrapped(request.visual_prompt, 30, WIDTH - 48, 3)
     for row, line in enumerate(lines):
         draw.text((24, 58 + 40 * row), line, font=font(30), fill=(245, 245, 245))
     return strip
@@ -142,6 +165,7 @@ class StoryboardVideo:
     """Draws each shot; free, offline, the same picture for the same request."""
 
     name = "storyboard"
+    revision = 2  # 2: the caption wraps by its width, Chinese and Japanese included
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
         canvas_width = PAN_WIDTH if request.camera == "pan" else WIDTH
