@@ -60,15 +60,7 @@ def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, o
         capture_output=True,
         text=True,
     )
-    db = sqlite3.connect(folder / "writersroom.db")
-    script = db.execute(
-        "select content from drafts where kind = 'script' order by revision desc limit 1"
-    ).fetchone()
-    bible = db.execute(
-        "select content from drafts where kind = 'bible' order by revision desc limit 1"
-    ).fetchone()
     report: dict[str, object] = {
-        "premise": premise,
         "exit_code": result.returncode,
         "error": result.stderr.strip().splitlines()[-1:] if result.returncode else [],
         "wall_seconds": round(wall, 1),
@@ -76,12 +68,25 @@ def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, o
         "video": (folder / "render" / "episode-01" / "episode.mp4").is_file(),
         "folder": str(folder),
     }
+    return report | checks(folder, premise)
+
+
+def checks(folder: Path, premise: str) -> dict[str, object]:
+    """What the script and bible in `folder` show: repeats, speakers, the premise's roles."""
+    db = sqlite3.connect(folder / "writersroom.db")
+    script = db.execute(
+        "select content from drafts where kind = 'script' order by revision desc limit 1"
+    ).fetchone()
+    bible = db.execute(
+        "select content from drafts where kind = 'bible' order by revision desc limit 1"
+    ).fetchone()
+    found: dict[str, object] = {"premise": premise}
     if script and bible:
         parsed, cast = (
             Script.model_validate_json(script[0]),
             SeriesBible.model_validate_json(bible[0]),
         )
-        report |= {
+        found |= {
             "scenes": len(parsed.scenes),
             "lines": sum(len(s.lines) for s in parsed.scenes),
             "problems": [str(p) for p in quality.script_problems(parsed)],
@@ -93,7 +98,7 @@ def run(name: str, premise: str, full: bool, threads: int | None) -> dict[str, o
                 [line.text for scene in parsed.scenes for line in scene.lines], 2
             ),
         }
-    return report
+    return found
 
 
 def main() -> None:
