@@ -118,3 +118,20 @@ def test_beats_are_shared_over_two_to_four_scenes(beats: int, sizes: list[int]) 
     plan = prose.scene_beats(outline)
     assert [len(scene) for scene in plan] == sizes
     assert [b.description for scene in plan for b in scene] == [f"beat {i}" for i in range(beats)]
+
+
+def test_a_speech_that_runs_on_into_other_speakers_is_split_into_their_turns() -> None:
+    """What the embedded model wrote for a held-out premise: one line holding three turns."""
+    text = (
+        "INT. RESTAURANT - DAY\n\nLin Mei sets down the plate.\n\n"
+        "LIN MEI: (angry) Who are you? I never cooked for you! Victor: No, you did not. "
+        "LIN MEI: Then why come?\n"
+        "VICTOR HALE: Note: the soup is cold. Really.\n"
+    )
+    lines = prose.read_scene(text, 1, CAST).lines
+    assert [(line.speaker, line.text, line.parenthetical) for line in lines] == [
+        ("Lin Mei", "Who are you? I never cooked for you!", "angry"),
+        ("Victor Hale", "No, you did not.", ""),
+        ("Lin Mei", "Then why come?", ""),
+        ("Victor Hale", "Note: the soup is cold. Really.", ""),  # "Note" is nobody: one line
+    ]

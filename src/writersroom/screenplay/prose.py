@@ -28,6 +28,7 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
     r"replies|replied|answers|answered|shouts|shouted|whispers|whispered|yells|yelled|"
     r"continues|adds))$"
 )
+TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
 MARKUP = re.compile(r"[*_#>`]+")
@@ -109,7 +110,8 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
                 strangers.append(speech.group("name"))
                 continue
             paren = speech.group("before") or speech.group("after") or ""
-            _add(lines, speaker, speech.group("text"), paren)
+            for turn, (who, said) in enumerate(_turns(speaker, speech.group("text"), names)):
+                _add(lines, who, said, "" if turn else paren)
             continue
         bare = CUE.match(row)
         if bare and row.isupper() and names.resolve(bare.group("name")):
@@ -132,6 +134,20 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
         action=clip(" ".join(action), MAX_ACTION),
         lines=lines[:10],
     )
+
+
+def _turns(speaker: str, text: str, names: CastNames) -> list[tuple[str, str]]:
+    """A speech that runs on into others' ("Who are you? TOMMY: No. LINDA: Then who?") as the
+    turns it holds: split where a sentence ends and a cast member's name and a colon follow."""
+    turns, start, who = [], 0, speaker
+    for found in TURN.finditer(text):
+        other = names.resolve(found.group("name"))
+        if other is None:
+            continue
+        turns.append((who, text[start : found.start()]))
+        start, who = found.end(), other
+    turns.append((who, text[start:]))
+    return [(who, said.strip()) for who, said in turns if said.strip()]
 
 
 def _is_sentence(name: str) -> bool:
