@@ -1,10 +1,11 @@
 """Production: the director calls the tools for the approved shot list; the editor cuts.
 
-`produce` binds the studio's tools to the director's model and carries out the calls it makes,
-asking again for whatever a shot still lacks (a missing or malformed call is never skipped).
-The accepted calls are kept with the episode, so `render` can make the episode again from
-them: the cache turns every unchanged call into a copy, and a changed line into one new voice,
-its lip-sync and a new cut.
+The graph's `direct` node asks the director (`ask_director`, the studio's tools bound to its
+model) for the next shots that lack a call; `run_tools` carries the calls out (`carry_out`) and
+sends back whatever a shot still lacks (a missing or malformed call is never skipped). The
+accepted calls are kept with the episode, so `render` can make the episode again from them: the
+cache turns every unchanged call into a copy, and a changed line into one new voice, its
+lip-sync and a new cut.
 """
 
 from __future__ import annotations
