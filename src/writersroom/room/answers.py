@@ -38,6 +38,22 @@ class Usage:
     problem: str = ""  # why the answer was rejected; empty when it was accepted
 
 
+def usage_of(
+    reply: BaseMessage, agent: str, model: str, task: str, started: float, problem: str = ""
+) -> Usage:
+    """An answer's tokens (as its provider reported them) and its seconds since `started`."""
+    usage = getattr(reply, "usage_metadata", None) or {}
+    return Usage(
+        agent,
+        model,
+        task,
+        usage.get("input_tokens", 0),
+        usage.get("output_tokens", 0),
+        time.perf_counter() - started,
+        problem,
+    )
+
+
 def summarize(exc: ValidationError, limit: int = 3) -> str:
     parts = []
     for err in exc.errors()[:limit]:
@@ -243,18 +259,7 @@ def _until_valid(
                     value, problem = read(text), ""
                 except InvalidAnswer as exc:
                     value, problem = None, str(exc)
-                usage = reply.usage_metadata or {}
-                on_usage(
-                    Usage(
-                        agent,
-                        model.name,
-                        task,
-                        usage.get("input_tokens", 0),
-                        usage.get("output_tokens", 0),
-                        time.perf_counter() - started,
-                        problem,
-                    )
-                )
+                on_usage(usage_of(reply, agent, model.name, task, started, problem))
                 if value is not None:
                     return value
                 if show_rejected:

@@ -214,16 +214,7 @@ def ask_director(
     except model.transport_errors as exc:
         raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
     assert isinstance(reply, AIMessage)
-    usage = reply.usage_metadata or {}
-    spent = answers.Usage(
-        AGENT,
-        model.name,
-        TASK,
-        usage.get("input_tokens", 0),
-        usage.get("output_tokens", 0),
-        time.perf_counter() - started,
-    )
-    return reply, spent
+    return reply, answers.usage_of(reply, AGENT, model.name, TASK, started)
 
 
 def carry_out(studio: Studio, calls: list[Any], invalid: list[Any]) -> str:
