@@ -14,7 +14,7 @@ X86_64_V3 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo ON || echo 
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_SSE42=$(X86_64_V3) -DGGML_AVX=$(X86_64_V3) \
 	-DGGML_AVX2=$(X86_64_V3) -DGGML_FMA=$(X86_64_V3) -DGGML_F16C=$(X86_64_V3) -DGGML_BMI2=$(X86_64_V3)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,20 @@ demo: $(VENV)/.local
 	$(BIN)/writersroom show shots --dir $(DEMO_DIR)
 	$(BIN)/writersroom cost --dir $(DEMO_DIR)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
+
+# mypy reads the package as it is installed: agents/, tools/, prompts/ and evals/ inside
+# writersroom/ (pyproject's package-dir), laid out as links under build/typed.
+TYPED := build/typed/writersroom
+typecheck: $(VENV)/.dev
+	rm -rf $(TYPED) && mkdir -p $(dir $(TYPED))
+	cp -rs $(CURDIR)/src/writersroom $(TYPED)
+	for part in agents tools prompts evals; do ln -s $(CURDIR)/$$part $(TYPED)/$$part; done
+	cd $(dir $(TYPED)) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache -p writersroom
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/room_bench.py

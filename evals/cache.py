@@ -51,10 +51,10 @@ class ResultCache:
 
     def count(self, kind: str | None = None) -> int:
         with self._lock:
-            sql, args = "select count(*) from results", ()
-            if kind is not None:
-                sql, args = sql + " where kind = ?", (kind,)
-            return self._conn.execute(sql, args).fetchone()[0]
+            if kind is None:
+                return self._conn.execute("select count(*) from results").fetchone()[0]
+            sql = "select count(*) from results where kind = ?"
+            return self._conn.execute(sql, (kind,)).fetchone()[0]
 
     def close(self) -> None:
         self._conn.close()

@@ -70,12 +70,12 @@ def evaluate() -> dict[str, Any]:
             fn[kind] += 1
     per_type = {}
     for kind in TYPES:
-        found, planted = tp[kind] + fp[kind], tp[kind] + fn[kind]
+        flagged, planted = tp[kind] + fp[kind], tp[kind] + fn[kind]
         per_type[kind] = {
             "planted": planted,
-            "found": found,
+            "found": flagged,
             "true_positives": tp[kind],
-            "precision": round(tp[kind] / found, 3) if found else None,
+            "precision": round(tp[kind] / flagged, 3) if flagged else None,
             "recall": round(tp[kind] / planted, 3) if planted else None,
         }
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())

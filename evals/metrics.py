@@ -18,7 +18,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from writersroom.continuity import quality
 from writersroom.evals.controls import introductions_out_of_order
@@ -267,7 +267,10 @@ def validity(episode: Episode) -> dict[str, Any]:
     """Each draft against its schema and the room's cross-checks; the share of the drafting
     tasks' model answers the room accepted (each is a usage row; each accepted one a draft)."""
     problems: list[str] = []
-    checks = [("script", Script, episode.script), ("outline", EpisodeOutline, episode.outline)]
+    checks: list[tuple[str, type[BaseModel], Any]] = [
+        ("script", Script, episode.script),
+        ("outline", EpisodeOutline, episode.outline),
+    ]
     checks += [("shots", ShotList, episode.shots), ("bible", SeriesBible, episode.bible)]
     parsed: dict[str, Any] = {}
     for kind, schema, draft in checks:

@@ -15,6 +15,7 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,7 +38,6 @@ from writersroom.screenplay import fountain
 from writersroom.screenplay.fountain import Action, Dialogue, SceneText, Screenplay
 
 FILE = "dramabench/dramabench_continuation_100.jsonl"
-TYPES = ("dead_character", "name_drift", "prop", "age", "timeline")
 SEED = 14
 PHRASINGS = {
     "first": planting_phrases,
@@ -116,83 +116,107 @@ def display(cue: str) -> str:
 
 def plant(play: Screenplay, kind: str, rng: random.Random) -> Plant | None:
     """Plant one error of `kind` into `play` (in place); None where the script has no room."""
-    scenes = play.scenes
-    counts = Counter(d.speaker for s in scenes for d in s.dialogue() if not d.extension)
+    if kind not in PLANTERS:
+        raise ValueError(f"no planter for {kind}")
+    counts = Counter(d.speaker for s in play.scenes for d in s.dialogue() if not d.extension)
     regulars = [c for c, n in counts.most_common() if n >= 3 and len(c) >= 4]
-    if kind == "dead_character":
-        options = [
-            (i, c)
-            for c in regulars
-            for i, s in enumerate(scenes[:-1])
-            if c in speakers(s) and any(c in speakers(t) for t in scenes[i + 1 :])
-        ]
-        if not options:
-            return None
-        i, cue = rng.choice(options)
-        pool = rng.choice([ph.DEATHS_SAID, ph.DEATHS_PRONOUN, ph.DEATHS_SHOWN])
-        text = fill(rng.choice(pool), display(cue), gender(play, cue))
-        scenes[i].elements.append(Action(text))
-        later = {t.number for t in scenes[i + 1 :] if cue in speakers(t) or named(t, cue)}
-        return Plant(kind, later, text)
-    if kind == "name_drift":
-        options = [(s, d) for s in scenes for d in s.dialogue() if d.speaker in regulars]
-        if not options:
-            return None
-        scene, line = rng.choice(options)
-        line.speaker = retype(line.speaker, rng)
-        return Plant(kind, {scene.number}, line.speaker)
-    if kind == "prop":
-        options = [
-            (i, j, c)
-            for c in regulars
-            for i, s in enumerate(scenes)
-            for j in range(i + 1, len(scenes))
-            if c in speakers(s) and c in speakers(scenes[j])
-        ]
-        if not options:
-            return None
-        i, j, cue = rng.choice(options)
-        name, pronoun, prop = display(cue), gender(play, cue), rng.choice(ph.PROPS)
-        lost = fill(rng.choice(ph.PROP_LOST), name, pronoun, x=prop)
-        used = fill(rng.choice(ph.PROP_USED), name, pronoun, x=prop)
-        scenes[i].elements.append(Action(lost))
-        scenes[j].elements.insert(0, Action(used))
-        return Plant(kind, {scenes[j].number}, f"{lost} / {used}")
-    if kind == "age":
-        options = [(s, c) for c in regulars for s in scenes if c in speakers(s)]
-        if not options:
-            return None
-        scene, cue = rng.choice(options)
-        age = rng.randint(20, 45)
-        said = age + rng.choice([-1, 1]) * rng.randint(6, 12)
-        said = said if said >= 20 else age + rng.randint(6, 12)
-        words = in_words(said) if rng.random() < 0.6 else str(said)
-        name, pronoun = display(cue), gender(play, cue)
-        if rng.random() < 0.5:
-            how = fill(rng.choice(ph.AGES_ACTION), name, pronoun, a=words)
-            scene.elements.insert(0, Action(how))
-        else:
-            line = next(d for d in scene.dialogue() if d.speaker == cue)
-            line.text = fill(rng.choice(ph.AGES_SPOKEN), name, pronoun, a=words) + " " + line.text
-            how = line.text
-        return Plant(kind, {scene.number}, how, [CanonCharacter(name, age)])
-    if kind == "timeline":
-        options = [
-            j
-            for j in range(1, len(scenes))
-            if re.search(r"\b(DAY|MORNING|AFTERNOON)\b", scenes[j - 1].heading)
-            and not re.search(r"\bCONTINUOUS\b", scenes[j].heading, re.I)
-        ]
-        if not options:
-            return None
-        j = rng.choice(options)
-        place = re.split(r"\s+[-–—]\s+", scenes[j].heading)[0]
-        scenes[j].heading = f"{place} - NIGHT (CONTINUOUS)"
-        # a place left and entered in continuous time may now be two places at once
-        return Plant(
-            kind, {scenes[j].number}, scenes[j].heading, also={("location", scenes[j].number)}
-        )
-    raise ValueError(f"no planter for {kind}")
+    return PLANTERS[kind](play, regulars, rng)
+
+
+def _dead_character(play: Screenplay, regulars: list[str], rng: random.Random) -> Plant | None:
+    scenes = play.scenes
+    options = [
+        (i, c)
+        for c in regulars
+        for i, s in enumerate(scenes[:-1])
+        if c in speakers(s) and any(c in speakers(t) for t in scenes[i + 1 :])
+    ]
+    if not options:
+        return None
+    i, cue = rng.choice(options)
+    pool = rng.choice([ph.DEATHS_SAID, ph.DEATHS_PRONOUN, ph.DEATHS_SHOWN])
+    text = fill(rng.choice(pool), display(cue), gender(play, cue))
+    scenes[i].elements.append(Action(text))
+    later = {t.number for t in scenes[i + 1 :] if cue in speakers(t) or named(t, cue)}
+    return Plant("dead_character", later, text)
+
+
+def _name_drift(play: Screenplay, regulars: list[str], rng: random.Random) -> Plant | None:
+    options = [(s, d) for s in play.scenes for d in s.dialogue() if d.speaker in regulars]
+    if not options:
+        return None
+    scene, line = rng.choice(options)
+    line.speaker = retype(line.speaker, rng)
+    return Plant("name_drift", {scene.number}, line.speaker)
+
+
+def _prop(play: Screenplay, regulars: list[str], rng: random.Random) -> Plant | None:
+    scenes = play.scenes
+    options = [
+        (i, j, c)
+        for c in regulars
+        for i, s in enumerate(scenes)
+        for j in range(i + 1, len(scenes))
+        if c in speakers(s) and c in speakers(scenes[j])
+    ]
+    if not options:
+        return None
+    i, j, cue = rng.choice(options)
+    name, pronoun, prop = display(cue), gender(play, cue), rng.choice(ph.PROPS)
+    lost = fill(rng.choice(ph.PROP_LOST), name, pronoun, x=prop)
+    used = fill(rng.choice(ph.PROP_USED), name, pronoun, x=prop)
+    scenes[i].elements.append(Action(lost))
+    scenes[j].elements.insert(0, Action(used))
+    return Plant("prop", {scenes[j].number}, f"{lost} / {used}")
+
+
+def _age(play: Screenplay, regulars: list[str], rng: random.Random) -> Plant | None:
+    options = [(s, c) for c in regulars for s in play.scenes if c in speakers(s)]
+    if not options:
+        return None
+    scene, cue = rng.choice(options)
+    age = rng.randint(20, 45)
+    said = age + rng.choice([-1, 1]) * rng.randint(6, 12)
+    said = said if said >= 20 else age + rng.randint(6, 12)
+    words = in_words(said) if rng.random() < 0.6 else str(said)
+    name, pronoun = display(cue), gender(play, cue)
+    if rng.random() < 0.5:
+        how = fill(rng.choice(ph.AGES_ACTION), name, pronoun, a=words)
+        scene.elements.insert(0, Action(how))
+    else:
+        line = next(d for d in scene.dialogue() if d.speaker == cue)
+        line.text = fill(rng.choice(ph.AGES_SPOKEN), name, pronoun, a=words) + " " + line.text
+        how = line.text
+    return Plant("age", {scene.number}, how, [CanonCharacter(name, age)])
+
+
+def _timeline(play: Screenplay, regulars: list[str], rng: random.Random) -> Plant | None:
+    scenes = play.scenes
+    options = [
+        j
+        for j in range(1, len(scenes))
+        if re.search(r"\b(DAY|MORNING|AFTERNOON)\b", scenes[j - 1].heading)
+        and not re.search(r"\bCONTINUOUS\b", scenes[j].heading, re.I)
+    ]
+    if not options:
+        return None
+    j = rng.choice(options)
+    place = re.split(r"\s+[-–—]\s+", scenes[j].heading)[0]
+    scenes[j].heading = f"{place} - NIGHT (CONTINUOUS)"
+    # a place left and entered in continuous time may now be two places at once
+    return Plant(
+        "timeline", {scenes[j].number}, scenes[j].heading, also={("location", scenes[j].number)}
+    )
+
+
+PLANTERS: dict[str, Callable[[Screenplay, list[str], random.Random], Plant | None]] = {
+    "dead_character": _dead_character,
+    "name_drift": _name_drift,
+    "prop": _prop,
+    "age": _age,
+    "timeline": _timeline,
+}
+TYPES = tuple(PLANTERS)
 
 
 def retype(cue: str, rng: random.Random) -> str:
@@ -222,7 +246,9 @@ Found = dict[str, set[tuple[str, int]] | None]
 def found(play: Screenplay, cast: list[CanonCharacter], room: Room | None = None) -> Found:
     """The errors each layer raises: the rules, and with a room the agent and both merged."""
     canon = Canon(cast, [], 1, source="the planted cast")
-    rules = {(i.kind, i.scene) for i in Rules(play, canon).run() if i.severity == "error"}
+    rules: set[tuple[str, int]] = {
+        (i.kind, i.scene) for i in Rules(play, canon).run() if i.severity == "error"
+    }
     if room is None:
         return {"rules": rules}
     bible = checker.cast_as_bible(play, canon)
@@ -231,7 +257,7 @@ def found(play: Screenplay, cast: list[CanonCharacter], room: Room | None = None
     except ModelError as exc:  # counted as failed: one bad answer does not end the eval
         Console(stderr=True).print(f"  the agent failed: {escape(str(exc))}", highlight=False)
         return {"rules": rules, "agent": None, "merged": None}
-    agent = {(i.kind, i.scene) for i in issues if i.severity == "error"}
+    agent: set[tuple[str, int]] = {(i.kind, i.scene) for i in issues if i.severity == "error"}
     return {"rules": rules, "agent": agent, "merged": rules | agent}
 
 

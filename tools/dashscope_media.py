@@ -180,7 +180,7 @@ class WanVideo(DashScopeBackend):
                 task, api_key=key, base_address=self.base_url, wait_timeout=int(self.wait_seconds)
             )
         output = self.finished(done)
-        billed = float((done.usage or {}).get("video_duration") or seconds)
+        billed = float(dict(done.usage or {}).get("video_duration") or seconds)
         with tempfile.TemporaryDirectory(prefix="wr-wan-") as scratch:
             clip = Path(scratch) / "clip.mp4"
             download(output["video_url"], clip, self.download_seconds)
@@ -217,7 +217,7 @@ class CosyVoice(DashScopeBackend):
         audio_url = ""
         with self.calling():
             try:
-                for part in HttpSpeechSynthesizer.call(
+                events = HttpSpeechSynthesizer.call(
                     model=self.model,
                     text=request.text,
                     voice=request.voice_id,
@@ -227,7 +227,9 @@ class CosyVoice(DashScopeBackend):
                     api_key=key,
                     url=self.base_url,
                     word_timestamp_enabled=True,
-                ):
+                )
+                assert isinstance(events, Iterator)  # streamed
+                for part in events:
                     # Each event repeats the sentences so far; the last copy of one is complete.
                     sentences.update({s.get("index", 0): s for s in part.sentences})
                     audio_url = part.audio_url or audio_url

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class _Engine:
         self.callback = Callback(self._collect)  # kept alive as long as the engine
         self.lib.espeak_SetSynthCallback(self.callback)
 
-    def _collect(self, wav, count, events) -> int:  # type: ignore[no-untyped-def]
+    def _collect(self, wav: Any, count: int, events: Any) -> int:
         if wav and count > 0:
             self.audio.append(np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32))
         index = 0

@@ -12,6 +12,7 @@ import importlib.util
 import re
 import threading
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def available() -> bool:
 
 
 @cache
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Any:
     try:
         import importlib.resources as resources
 

@@ -132,10 +132,10 @@ class DrawnMouthSync:
         if face is None:
             shutil.copyfile(video, out)
             reason = f"{request.speaker} has no drawn face in this video"
-            frames = int(picture.get("frames", 0))
+            drawn = int(picture.get("frames", 0))
             return MediaResult(
                 path=out.name,
-                duration_seconds=frames / fps if frames else 0.0,
+                duration_seconds=drawn / fps if drawn else 0.0,
                 meta={**picture, "synced": False, "reason": reason},
             )
         rate = 16000

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, Literal, overload
 
 from writersroom.errors import ConfigError
 from writersroom.tools.base import Assembler, LipSyncBackend, VideoBackend, VoiceBackend
@@ -46,6 +46,22 @@ def names(kind: str) -> list[str]:
     return sorted(_declared()[kind])
 
 
+@overload
+def load(
+    kind: Literal["video"], name: str, options: dict[str, Any] | None = ...
+) -> VideoBackend: ...
+@overload
+def load(
+    kind: Literal["voice"], name: str, options: dict[str, Any] | None = ...
+) -> VoiceBackend: ...
+@overload
+def load(
+    kind: Literal["lip_sync"], name: str, options: dict[str, Any] | None = ...
+) -> LipSyncBackend: ...
+@overload
+def load(
+    kind: Literal["assemble"], name: str, options: dict[str, Any] | None = ...
+) -> Assembler: ...
 def load(kind: str, name: str, options: dict[str, Any] | None = None) -> Backend:
     """An instance of the backend `name` of `kind`, built with its configured options."""
     point = _declared()[kind].get(name)

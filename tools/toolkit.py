@@ -10,8 +10,9 @@ backend through the cache. What is still missing per shot is what the director i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -309,6 +310,7 @@ class Studio:
             done = self.syncs[call.shot][call.line][2]
             if done is None:
                 del self.syncs[call.shot][call.line]
+        assert done is not None  # made by the chain, or the chain raised
         return self._said(done)
 
     def _rechain(self, number: int, from_line: int) -> None:
@@ -343,7 +345,7 @@ class Studio:
                 inputs,
                 relative,
                 target,
-                lambda out, r=request: backend.sync(r, self.root, out),
+                partial(backend.sync, request, self.root),
                 call_id=call_id,
             )
             self.syncs[number][line] = (call_id, call, picture)
@@ -361,7 +363,18 @@ class Studio:
         raise ToolException(f"shot {number} has no line {line}")
 
     # helpers ---------------------------------------------------------------
-    def _run(self, tool, kind, shot, request, inputs, relative, target, make, call_id=None):  # type: ignore[no-untyped-def]
+    def _run(
+        self,
+        tool: str,
+        kind: str,
+        shot: int,
+        request: BaseModel,
+        inputs: dict[str, Path],
+        relative: str,
+        target: Path,
+        make: Callable[[Path], MediaResult],
+        call_id: str | None = None,
+    ) -> MediaResult:
         backend = self.backends[kind]
         price = self.prices.get(kind, {}).get(backend.name)
         try:
@@ -380,7 +393,9 @@ class Studio:
             raise ToolException(str(exc)) from None
         return result
 
-    def _claim(self, relative: str, shot: int, slot: int, suffixes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def _claim(
+        self, relative: str, shot: int, slot: int, suffixes: tuple[str, ...]
+    ) -> tuple[str, Path]:
         try:
             target = inside(self.root, relative, suffixes)
         except RenderError as exc:
@@ -438,9 +453,14 @@ def _clean(relative: str, root: Path, suffixes: tuple[str, ...]) -> str:
 
 
 def _call_order(call: dict[str, Any]) -> tuple[int, int, int]:
-    args = call.get("args") if isinstance(call.get("args"), dict) else {}
-    number = lambda key: args.get(key) if isinstance(args.get(key), int) else 0  # noqa: E731
-    return ORDER.get(call.get("name", ""), 3), number("shot"), number("line")
+    args = call.get("args")
+    given = args if isinstance(args, dict) else {}
+    shot, line = given.get("shot"), given.get("line")
+    return (
+        ORDER.get(call.get("name", ""), 3),
+        shot if isinstance(shot, int) else 0,
+        line if isinstance(line, int) else 0,
+    )
 
 
 def _error(call: dict[str, Any], problem: str) -> ToolMessage:

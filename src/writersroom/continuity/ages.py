@@ -97,10 +97,10 @@ def kinship(text: str, mentions: list[Mention], speaker: str | None) -> list[tup
             if m:
                 stated.append((a.name, b.name, t.kin(m.group(1))))
     if speaker is not None:
-        for m in mentions:
-            mine = re.search(rf"\bmy\s+{kin},?\s*$", text[: m.start], re.I) or re.match(
-                rf",?\s*my\s+{kin}\b", text[m.end :], re.I
+        for mention in mentions:
+            mine = re.search(rf"\bmy\s+{kin},?\s*$", text[: mention.start], re.I) or re.match(
+                rf",?\s*my\s+{kin}\b", text[mention.end :], re.I
             )
             if mine:
-                stated.append((m.name, speaker, t.kin(mine.group(1))))
+                stated.append((mention.name, speaker, t.kin(mine.group(1))))
     return stated

@@ -171,7 +171,7 @@ def infer_cast(cues: list[str], action: str = "") -> tuple[list[str], dict[str, 
     a character ("XU YIYANG stands in the doorway"): then it is a character of its own.
     """
     counts = Counter(cue.casefold() for cue in cues)
-    first = {}
+    first: dict[str, tuple[int, str]] = {}
     for i, cue in enumerate(cues):
         first.setdefault(cue.casefold(), (i, cue))
     names = sorted(counts, key=lambda c: (-counts[c], first[c][0]))

@@ -202,11 +202,11 @@ class Reader:
                 not m.possessive and TO_DEATH.match(sentence[m.end :])
             ):
                 dead.append(m.name)
-        for m in re.finditer(rf"\b{PRONOUN}\b(?=\s+(?:to death|dead)\b)", sentence, re.I):
-            if who := self.person(scene, m.group()):
+        for found in re.finditer(rf"\b{PRONOUN}\b(?=\s+(?:to death|dead)\b)", sentence, re.I):
+            if who := self.person(scene, found.group()):
                 dead.append(who)
-        for m in re.finditer(rf"\b(?:{KILL_VERB})\s+({PRONOUN})\b", sentence, re.I):
-            if who := self.person(scene, m.group(1)):
+        for found in re.finditer(rf"\b(?:{KILL_VERB})\s+({PRONOUN})\b", sentence, re.I):
+            if who := self.person(scene, found.group(1)):
                 dead.append(who)
         dead += self._shown(scene, sentence, mentions)
         return list(dict.fromkeys(dead))
@@ -222,7 +222,9 @@ class Reader:
         if not subjects or not near(sentence, subjects[-1].end(), said):
             return None
         pronoun = subjects[-1].group(1) or subjects[-1].group(2)
-        return self.person(scene, pronoun) if pronoun else (scene.people or [None])[-1]
+        if pronoun:
+            return self.person(scene, pronoun)
+        return scene.people[-1] if scene.people else None
 
     def _shown(self, scene: Scene, sentence: str, mentions: list[Mention]) -> list[str]:
         signs = [*SHOWN.finditer(sentence), *DRAPED.finditer(sentence)]
@@ -259,9 +261,8 @@ class Reader:
             ]
             if faces:
                 return faces[:1]
-        if OWNED_BODY.search(sentence):
-            body = OWNED_BODY.search(sentence)
-            owners = [m.name for m in mentions if m.possessive and m.end <= body.start() + 1]
+        if owned := OWNED_BODY.search(sentence):
+            owners = [m.name for m in mentions if m.possessive and m.end <= owned.start() + 1]
             if owners:
                 return owners[-1:]
         flatline, body = FLATLINE.search(sentence), BODY.search(sentence)

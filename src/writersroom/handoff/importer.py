@@ -141,7 +141,8 @@ def first_sentence(text: str) -> str:
 def outline_of(script: Script) -> EpisodeOutline:
     """An outline drawn from the script: a beat per scene at its estimated time, the hook
     from the first scene, the cliffhanger from the last."""
-    beats, clock = [], 0.0
+    beats: list[dict[str, Any]] = []
+    clock = 0.0
     for scene in script.scenes:
         beats.append({"at_seconds": round(clock), "description": first_sentence(scene.action)})
         clock += ACTION_SECONDS + sum(spoken_seconds(line.text) + 0.5 for line in scene.lines)
@@ -154,14 +155,16 @@ def outline_of(script: Script) -> EpisodeOutline:
         beat["at_seconds"] = min(beat["at_seconds"], runtime)
     middle = script.scenes[len(script.scenes) // 2]
     try:
-        return EpisodeOutline(
-            number=script.episode,
-            title=script.title,
-            hook=first_sentence(script.scenes[0].action),
-            beats=beats[:12],
-            reversal=first_sentence(middle.action),
-            cliffhanger=first_sentence(ending),
-            target_runtime_seconds=runtime,
+        return EpisodeOutline.model_validate(
+            {
+                "number": script.episode,
+                "title": script.title,
+                "hook": first_sentence(script.scenes[0].action),
+                "beats": beats[:12],
+                "reversal": first_sentence(middle.action),
+                "cliffhanger": first_sentence(ending),
+                "target_runtime_seconds": runtime,
+            }
         )
     except ValidationError as exc:
         raise InputError(f"no outline can be drawn from the script: {summarize(exc)}") from None

@@ -38,7 +38,7 @@ class Facts:
         status: str,
     ) -> None:
         """Replace the episode's facts, scenes, summary and status, all in one transaction."""
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "episode": episode,
                 "scene": f.scene,
@@ -87,7 +87,8 @@ class Facts:
         self.db.conn.commit()
 
     def facts(self, character: str | None = None, before: int | None = None) -> list[dict]:
-        where, args = ["kind != ?"], [THREAD]
+        where = ["kind != ?"]
+        args: list[str | int] = [THREAD]
         if character is not None:
             where.append("character = ? collate nocase")
             args.append(character.strip())

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from dashscope import Generation
+from dashscope.aigc.generation import Generation
+from dashscope.api_entities.dashscope_response import GenerationResponse, Message
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -72,7 +73,7 @@ class ChatDashScope(BaseChatModel):
         try:
             response = Generation.call(
                 model=self.model_name,
-                messages=[{"role": ROLES[m.type], "content": str(m.content)} for m in messages],
+                messages=[Message(ROLES[m.type], str(m.content)) for m in messages],
                 result_format="message",
                 api_key=self.api_key.get_secret_value(),
                 max_tokens=self.max_tokens,
@@ -89,6 +90,7 @@ class ChatDashScope(BaseChatModel):
             reason = OS_ERROR.search(str(exc))
             detail = reason.group(0).strip() if reason else type(exc).__name__
             raise DashScopeError(f"cannot reach {self.endpoint}: {detail}") from exc
+        assert isinstance(response, GenerationResponse)  # one answer, not a stream
         if response.status_code != HTTPStatus.OK:
             raise DashScopeError(
                 f"DashScope answered HTTP {response.status_code} {response.code}: "

@@ -89,7 +89,7 @@ class GrammarFirst:
 def llama_class(llama_cpp: ModuleType) -> type:
     """llama-cpp-python's `Llama`, sampling grammar-first whenever it is given a grammar."""
 
-    class Llama(llama_cpp.Llama):  # type: ignore[misc,name-defined]
+    class Llama(llama_cpp.Llama):  # type: ignore[name-defined]
         def _init_sampler(self, *args: Any, grammar: Any = None, **kwargs: Any) -> Any:
             chain = super()._init_sampler(*args, grammar=None, **kwargs)
             return chain if grammar is None else GrammarFirst(llama_cpp, self, chain, grammar)

@@ -24,7 +24,7 @@ from typing import Any
 
 import platformdirs
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
@@ -323,8 +323,11 @@ class ChatLlamaCpp(BaseChatModel):
             message = tool_calling.with_calls(message, f"call-{uuid.uuid4().hex[:12]}")
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
-        """Offer `tools`: answers are constrained to calls of them and parsed as tool calls.
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer `tools`: answers are constrained to calls of them (so `tool_choice` changes
+        nothing) and parsed as tool calls.
 
         `max_calls=N` and `min_calls=N` (keywords) bound the number of calls in one answer:
         the grammar holds a small model to the calls it still owes.

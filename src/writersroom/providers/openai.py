@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
@@ -35,11 +36,11 @@ def _api_key(model: str, settings: ProviderConfig) -> str:
 def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
     chat = ChatOpenAI(
         model=model,
-        api_key=_api_key(model, settings),
+        api_key=SecretStr(_api_key(model, settings)),
         base_url=settings.base_url,
         timeout=settings.timeout_seconds,
         max_retries=settings.max_retries,
-        max_tokens=settings.max_tokens,
+        max_completion_tokens=settings.max_tokens,
     )
     endpoint = settings.base_url or "the OpenAI API"
 

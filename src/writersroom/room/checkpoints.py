@@ -4,7 +4,7 @@ of a person's edited draft, and each draft's revisions."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from langgraph.types import interrupt
 from pydantic import BaseModel, ValidationError
@@ -43,8 +43,6 @@ def save(
     return revisions
 
 
-Gate = Callable[[Decision], list[ContinuityIssue]]  # the problems that refuse a decision
-
 # checkpoint -> the kind of draft it decides on
 CHECKPOINT_KINDS = {
     "approve_bible": "bible",
@@ -81,6 +79,14 @@ def validate_draft(kind: str, data: Any, state: dict[str, Any]) -> dict[str, Any
     return draft.model_dump(mode="json")
 
 
+@overload
+def decide(
+    state: RoomState, room: Room, checkpoint: str, gate: None = None
+) -> tuple[Decision, dict[str, Any]]: ...
+@overload
+def decide(
+    state: RoomState, room: Room, checkpoint: str, gate: Gate
+) -> tuple[Decision, dict[str, Any] | None]: ...
 def decide(
     state: RoomState, room: Room, checkpoint: str, gate: Gate | None = None
 ) -> tuple[Decision, dict[str, Any] | None]:

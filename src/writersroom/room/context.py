@@ -88,7 +88,7 @@ class Room:
         self.report(agent, task, None)
         return answers.ask_text(
             self.models.for_agent(agent),
-            render(task, **values),
+            render(task, None, **values),
             read,
             agent=agent,
             task=task,

@@ -13,12 +13,13 @@ import dataclasses
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
+from pydantic import BaseModel
 
 from writersroom.agents import continuity, director, editor, screenwriter, showrunner
 from writersroom.agents._drafts import dump
@@ -41,9 +42,13 @@ from writersroom.schemas import (
 )
 from writersroom.screenplay import fountain
 
+# langgraph's END, typed as the Literal that `Command[Literal[...]]` routes name
+FINISH = cast(Literal["__end__"], END)
 
-def _previous(state: RoomState, key: str, schema: type) -> Any:
-    return schema.model_validate(state[key]) if key in state else None
+
+def _previous(state: RoomState, key: str, schema: type[BaseModel]) -> Any:
+    draft = dict(state).get(key)
+    return None if draft is None else schema.model_validate(draft)
 
 
 # drafting nodes -------------------------------------------------------------
@@ -141,9 +146,9 @@ def review_script(
     if (
         critique.verdict == "revise" or report.errors()
     ) and rounds < room.config.room.review_rounds:
-        notes = [f"Editor: {note}" for note in critique.notes]
-        notes += [f"Continuity ({checker.describe(i)})" for i in report.issues]
-        update |= {"notes": "\n".join(notes), "review_round": rounds + 1}
+        review = [f"Editor: {note}" for note in critique.notes]
+        review += [f"Continuity ({checker.describe(i)})" for i in report.issues]
+        update |= {"notes": "\n".join(review), "review_round": rounds + 1}
         return Command(goto="write_script", update=update)
     return Command(goto="approve_script", update=update)
 
@@ -238,7 +243,7 @@ def remember(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["direc
         extracted.open_threads,
         status=EpisodeStatus.REMEMBERED,
     )
-    return Command(goto="direct" if room.config.production.enabled else END)
+    return Command(goto="direct" if room.config.production.enabled else FINISH)
 
 
 # production -------------------------------------------------------------------
@@ -321,7 +326,7 @@ def cut_episode(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["__
     cut = production.cut(
         room.config, room.memory, room.models.project, state["episode"], state["production"], titles
     )
-    return Command(goto=END, update={"cut": cut})
+    return Command(goto=FINISH, update={"cut": cut})
 
 
 # wiring -----------------------------------------------------------------------
@@ -350,7 +355,7 @@ NODES = (
 
 def build_graph(
     context_schema: type = Room, wrap: Callable[[Callable], Callable] | None = None
-) -> StateGraph:
+) -> StateGraph[RoomState, Any, RoomInput, Any]:
     """The room's graph, uncompiled: the caller chooses the checkpointer.
 
     `wrap` (with its `context_schema`) lets a host that cannot build a `Room` itself, such as
@@ -364,7 +369,7 @@ def build_graph(
 
 
 @functools.cache
-def compiled() -> CompiledStateGraph:
+def compiled() -> CompiledStateGraph[RoomState, Any, RoomInput, Any]:
     """The room's graph compiled once per process; each project gives a copy its checkpointer."""
     return build_graph().compile()
 

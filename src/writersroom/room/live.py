@@ -34,7 +34,7 @@ class TokenMeter(BaseCallbackHandler):
             self._status = self.console.status(f"{self._name}: reading the prompt…")
             self._status.start()
 
-    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
         now = time.perf_counter()
         if not self._tokens:
             self._first = now

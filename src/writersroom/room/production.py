@@ -129,18 +129,16 @@ def open_studio(
     language = language_of(config, script)
     root = episode_folder(project, episode)
     root.mkdir(parents=True, exist_ok=True)
-    backends = {
-        kind: registry.load(kind, name, production.options.get(name))
-        for kind, name in (
-            ("video", production.video),
-            ("voice", production.voice),
-            ("lip_sync", production.lip_sync),
-        )
-    }
+    video, voice, lip_sync = production.video, production.voice, production.lip_sync
+    options = production.options
     return Studio(
         root=root,
         cache=RenderCache(memory.db, project / RENDER_DIR, episode, run),
-        backends=backends,
+        backends={
+            "video": registry.load("video", video, options.get(video)),
+            "voice": registry.load("voice", voice, options.get(voice)),
+            "lip_sync": registry.load("lip_sync", lip_sync, options.get(lip_sync)),
+        },
         prices=production.prices,
         plan=plan_of(script, shots),
         cast=cast_members(memory, bible, language),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
@@ -77,7 +78,7 @@ class ProjectView:
             raise InputError(f"{self.path} has no series yet: start one with `writersroom new`")
         return series["current_episode"]
 
-    def _thread(self, episode: int) -> dict[str, Any]:
+    def _thread(self, episode: int) -> RunnableConfig:
         return {"configurable": {"thread_id": f"episode-{episode}"}}
 
     def pending(self, episode: int | None = None) -> Pending | None:

@@ -83,7 +83,7 @@ def in_room(node: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a node of the room so that it runs with a `Room` built from the Studio context."""
 
     @functools.wraps(node)
-    def run(state: RoomState, runtime: Runtime[StudioContext]) -> Any:
+    def run(state: RoomState, runtime: Runtime[Any]) -> Any:
         context = runtime.context
         if not isinstance(context, StudioContext):  # no context given with the run
             context = StudioContext.model_validate(context or {})

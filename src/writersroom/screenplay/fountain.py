@@ -93,7 +93,7 @@ def _is_heading(line: str) -> bool:
 
 def _cue(line: str) -> tuple[str, str]:
     name = line.removeprefix("@").rstrip("^").strip()
-    extensions = []
+    extensions: list[str] = []
     while match := EXTENSION.search(name):
         extensions.insert(0, match.group(1).strip())
         name = name[: match.start()].strip()

@@ -109,9 +109,9 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
             if speaker is None:
                 strangers.append(speech.group("name"))
                 continue
-            paren = speech.group("before") or speech.group("after") or ""
+            aside = speech.group("before") or speech.group("after") or ""
             for turn, (who, said) in enumerate(_turns(speaker, speech.group("text"), names)):
-                _add(lines, who, said, "" if turn else paren)
+                _add(lines, who, said, "" if turn else aside)
             continue
         bare = CUE.match(row)
         if bare and row.isupper() and names.resolve(bare.group("name")):
