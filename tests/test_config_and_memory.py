@@ -94,7 +94,7 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path)
         ]
     )
     db.conn.commit()
-    assert migrate(db) == ["m004_usage_problem", "m005_episode_status"]
+    assert migrate(db) == ["m004_usage_problem", "m005_episode_status", "m006_provider_jobs"]
     assert list(db.query("select task, problem from usage")) == [
         {"task": "review_script", "problem": ""}
     ]
@@ -114,6 +114,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
         "m003_production",
         "m004_usage_problem",
         "m005_episode_status",
+        "m006_provider_jobs",
     ]
     tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
     assert {t: list(db[t].columns_dict) for t in tables} == {
@@ -184,6 +185,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "created_at",
             "problem",
         ],
+        "jobs": ["key", "backend", "task_id", "run", "status", "reason", "submitted_at"],
         "renders": [
             "key",
             "tool",

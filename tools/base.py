@@ -68,7 +68,8 @@ class MediaResult(BaseModel):
 
 
 # A backend may also set `revision` (default 1): raising it when its output changes for the
-# same request makes the render cache make those calls again.
+# same request makes the render cache make those calls again; and `concurrency` (default 1):
+# how many of its calls run at once (`[production.concurrency]` overrides it by name).
 
 
 @runtime_checkable
@@ -76,6 +77,16 @@ class VideoBackend(Protocol):
     name: str
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult: ...
+
+
+@runtime_checkable
+class RemoteVideoBackend(VideoBackend, Protocol):
+    """A video backend whose calls are paid provider tasks: submitted once, then polled. The
+    render cache keeps the task id in between, so a killed render polls it again."""
+
+    def submit(self, request: VideoRequest) -> str: ...
+
+    def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult: ...
 
 
 @runtime_checkable

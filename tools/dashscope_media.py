@@ -49,6 +49,7 @@ class DashScopeBackend:
     """Settings shared by the DashScope backends: model, key, endpoint, prices, time limits."""
 
     name = "dashscope"
+    concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
 
     def __init__(
         self,
@@ -161,6 +162,10 @@ class WanVideo(DashScopeBackend):
         return next((d for d in self.durations if d >= duration), self.durations[-1])
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
+        return self.collect(self.submit(request), request, out)
+
+    def submit(self, request: VideoRequest) -> str:
+        """Start the shot's task; its id."""
         key, seconds = self.key(), self.clip_seconds(request.duration_seconds)
         with self.calling():
             task = self.submitted(
@@ -176,8 +181,17 @@ class WanVideo(DashScopeBackend):
                     base_address=self.base_url,
                 )
             )
+        return str(task.output.task_id)
+
+    def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
+        """Poll the task until it ends; its clip, conformed to the shot, at `out`."""
+        key, seconds = self.key(), self.clip_seconds(request.duration_seconds)
+        with self.calling():
             done = VideoSynthesis.wait(
-                task, api_key=key, base_address=self.base_url, wait_timeout=int(self.wait_seconds)
+                task_id,
+                api_key=key,
+                base_address=self.base_url,
+                wait_timeout=int(self.wait_seconds),
             )
         output = self.finished(done)
         billed = float(dict(done.usage or {}).get("video_duration") or seconds)

@@ -10,7 +10,8 @@ backend through the cache. What is still missing per shot is what the director i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,10 +27,11 @@ from writersroom.tools.base import (
     CharacterLook,
     LipSyncRequest,
     MediaResult,
+    RemoteVideoBackend,
     VideoRequest,
     VoiceRequest,
 )
-from writersroom.tools.cache import RenderCache
+from writersroom.tools.cache import Call, Make, Remote, RenderCache
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.media import RenderError
 from writersroom.tools.safety import inside
@@ -100,6 +102,18 @@ class PlannedShot:
 
 
 @dataclass
+class Job:
+    """One call's work for a backend: `make(out)` writes its file (or a paid provider task)."""
+
+    tool: str
+    kind: str  # the backend's kind: video, voice or lip_sync
+    shot: int
+    request: BaseModel
+    make: Make
+    file: str  # the file it writes unless the call names another
+
+
+@dataclass
 class CastMember:
     look: CharacterLook
     voice_id: str
@@ -116,6 +130,7 @@ class Studio:
     plan: dict[int, PlannedShot]
     cast: dict[str, CastMember]
     language: str
+    concurrency: dict[str, int] = field(default_factory=dict)  # kind -> calls at once
     videos: dict[int, MediaResult] = field(default_factory=dict)
     voices: dict[tuple[int, int], MediaResult] = field(default_factory=dict)
     syncs: dict[int, dict[int, tuple[str, LipSync, MediaResult | None]]] = field(
@@ -144,7 +159,9 @@ class Studio:
         ]
 
     def execute(self, calls: list[dict[str, Any]]) -> list[ToolMessage]:
-        """Carry out one message's tool calls (voices, then videos, then lip-syncs)."""
+        """Carry out one message's tool calls (voices, then videos, then lip-syncs). Its videos
+        and voices are made first, at once (`make_ahead`)."""
+        self.make_ahead(calls)
         tools = {t.name: t for t in self.tools()}
         answers = []
         for call in sorted(calls, key=_call_order):
@@ -158,6 +175,30 @@ class Studio:
                 self.accepted.append({"id": call["id"], "name": call["name"], "args": call["args"]})
             answers.append(message)
         return answers
+
+    def make_ahead(self, calls: list[dict[str, Any]]) -> None:
+        """Make the videos and voices `calls` ask for at the same time, as many per backend as
+        its concurrency allows; each call then takes its result, cost and ledger row in order.
+        A call the plan refuses, or that names its own file, is left for its turn."""
+        jobs = []
+        for call in calls:
+            args = call.get("args") or {}
+            if call.get("name") in ("generate_video", "synthesize_voice") and not args.get("out"):
+                try:
+                    jobs.append((self.job(call["name"], args), call["id"]))
+                except (ValidationError, ToolException):
+                    continue
+        pools = {
+            kind: ThreadPoolExecutor(self.concurrency.get(kind, 1), f"render-{kind}")
+            for kind in {job.kind for job, _ in jobs}
+        }
+        try:
+            for job, call_id in jobs:
+                ledger = self.ledger_call(job, {}, job.file, call_id)
+                pools[job.kind].submit(self.cache.ahead, ledger, job.make, self.price(job))
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True)
 
     def replay(self, calls: list[dict[str, Any]]) -> None:
         """Carry out calls this run accepted before (in an earlier step, or before a crash)
@@ -207,7 +248,12 @@ class Studio:
         return owed
 
     # the calls -------------------------------------------------------------
-    def _generate_video(self, **args: Any) -> str:
+    def job(self, name: str, args: dict[str, Any]) -> Job:
+        """What a video or voice call makes, checked against the plan: its request and how
+        the backend makes it. Such jobs depend on nothing else and may run at once."""
+        return self._video_job(args) if name == "generate_video" else self._voice_job(args)
+
+    def _video_job(self, args: dict[str, Any]) -> Job:
         call = GenerateVideo.model_validate(args)
         _not_again(call.shot in self.videos, f"shot {call.shot}'s video")
         shot = self._shot(call.shot)
@@ -222,54 +268,52 @@ class Studio:
             characters=[self.cast[name].look for name in names],
             setting=shot.setting,
         )
-        relative, target = self._claim(
-            call.out or f"shot-{call.shot:02d}/video.mp4", call.shot, 0, VIDEO_SUFFIXES
-        )
         backend = self.backends["video"]
-        self.videos[call.shot] = self._run(
-            "generate_video",
-            "video",
-            call.shot,
-            request,
-            {},
-            relative,
-            target,
-            lambda out: backend.generate(request, out),
-        )
-        self._rechain(call.shot, 0)
-        return self._said(self.videos[call.shot])
+        make: Make = partial(backend.generate, request)
+        if isinstance(backend, RemoteVideoBackend):
+            remote = backend
+            make = Remote(
+                partial(remote.submit, request),
+                lambda task, out: remote.collect(task, request, out),
+            )
+        file = f"shot-{call.shot:02d}/video.mp4"
+        return Job("generate_video", "video", call.shot, request, make, file)
 
-    def _synthesize_voice(self, **args: Any) -> str:
+    def _voice_job(self, args: dict[str, Any]) -> Job:
         call = SynthesizeVoice.model_validate(args)
         _not_again(
             (call.shot, call.line) in self.voices, f"the voice of shot {call.shot} line {call.line}"
         )
         line = self._line(call.shot, call.line, call.speaker)
-        member = self.cast[line.speaker]
         request = VoiceRequest(
             shot=call.shot,
             speaker=line.speaker,
-            voice_id=member.voice_id,
+            voice_id=self.cast[line.speaker].voice_id,
             text=line.text,
             language=self.language,
         )
+        speak = partial(self.backends["voice"].speak, request)
+        file = f"shot-{call.shot:02d}/line-{call.line}.wav"
+        return Job("synthesize_voice", "voice", call.shot, request, speak, file)
+
+    def _generate_video(self, **args: Any) -> str:
+        call = GenerateVideo.model_validate(args)
+        job = self.job("generate_video", args)
+        relative, target = self._claim(call.out or job.file, call.shot, 0, VIDEO_SUFFIXES)
+        self.videos[call.shot] = self._run(job, {}, relative, target)
+        self._rechain(call.shot, 0)
+        return self._said(self.videos[call.shot])
+
+    def _synthesize_voice(self, **args: Any) -> str:
+        call = SynthesizeVoice.model_validate(args)
+        job = self.job("synthesize_voice", args)
         relative, target = self._claim(
-            call.out or f"shot-{call.shot:02d}/line-{call.line}.wav",
+            call.out or job.file,
             call.shot,
             call.line,
             AUDIO_SUFFIXES,
         )
-        backend = self.backends["voice"]
-        self.voices[(call.shot, call.line)] = self._run(
-            "synthesize_voice",
-            "voice",
-            call.shot,
-            request,
-            {},
-            relative,
-            target,
-            lambda out: backend.speak(request, out),
-        )
+        self.voices[(call.shot, call.line)] = self._run(job, {}, relative, target)
         self._rechain(call.shot, call.line)
         return self._said(self.voices[(call.shot, call.line)])
 
@@ -337,17 +381,9 @@ class Studio:
                 VIDEO_SUFFIXES,
             )
             inputs = {"video": self.root / picture.path, "audio": self.root / request.audio}
-            picture = self._run(
-                "lip_sync",
-                "lip_sync",
-                number,
-                request,
-                inputs,
-                relative,
-                target,
-                partial(backend.sync, request, self.root),
-                call_id=call_id,
-            )
+            sync = partial(backend.sync, request, self.root)
+            job = Job("lip_sync", "lip_sync", number, request, sync, relative)
+            picture = self._run(job, inputs, relative, target, call_id)
             self.syncs[number][line] = (call_id, call, picture)
 
     def offset(self, number: int, line: int) -> float:
@@ -363,32 +399,25 @@ class Studio:
         raise ToolException(f"shot {number} has no line {line}")
 
     # helpers ---------------------------------------------------------------
+    def ledger_call(self, job: Job, inputs: dict[str, Path], relative: str, call_id: str) -> Call:
+        backend = self.backends[job.kind]
+        key = self.cache.key(job.tool, _identity(backend), job.request, inputs)
+        return Call(job.tool, backend.name, key, job.shot, call_id, relative)
+
+    def price(self, job: Job) -> float | None:
+        return self.prices.get(job.kind, {}).get(self.backends[job.kind].name)
+
     def _run(
         self,
-        tool: str,
-        kind: str,
-        shot: int,
-        request: BaseModel,
+        job: Job,
         inputs: dict[str, Path],
         relative: str,
         target: Path,
-        make: Callable[[Path], MediaResult],
         call_id: str | None = None,
     ) -> MediaResult:
-        backend = self.backends[kind]
-        price = self.prices.get(kind, {}).get(backend.name)
         try:
-            result, _ = self.cache.call(
-                tool=tool,
-                backend=backend.name,
-                key=self.cache.key(tool, _identity(backend), request, inputs),
-                shot=shot,
-                call_id=call_id or self._call_id,
-                target=target,
-                relative=relative,
-                make=make,
-                price=price,
-            )
+            call = self.ledger_call(job, inputs, relative, call_id or self._call_id)
+            result, _ = self.cache.call(call, target, job.make, self.price(job))
         except RenderError as exc:
             raise ToolException(str(exc)) from None
         return result

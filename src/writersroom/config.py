@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
@@ -125,6 +125,9 @@ class ProductionConfig(BaseModel, extra="forbid"):
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     # backend name -> the keyword options its class is built with
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # backend name -> how many of its calls run at once (default: the backend's own, e.g. 4
+    # provider tasks for the DashScope ones, 1 for the embedded renderers)
+    concurrency: dict[str, Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_backends(self) -> ProductionConfig:

@@ -213,6 +213,25 @@ def m005_episode_status(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m006_provider_jobs(db: sqlite_utils.Database) -> None:
+    """The provider tasks under way, by render key: a killed render polls its task again
+    instead of paying for a new one; a failed task keeps the provider's reason."""
+    db.table("jobs").create(
+        {
+            "key": str,
+            "backend": str,
+            "task_id": str,
+            "run": int,
+            "status": str,  # pending | failed (a finished task's row goes with its render)
+            "reason": str,
+            "submitted_at": str,
+        },
+        pk="key",
+        if_not_exists=True,
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

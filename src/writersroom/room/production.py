@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from writersroom.speech import CJK, TAIL_SECONDS
 from writersroom.tools import registry, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
-from writersroom.tools.cache import RenderCache
+from writersroom.tools.cache import Call, RenderCache
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.safety import inside
 from writersroom.tools.toolkit import CastMember, PlannedLine, PlannedShot, Studio
@@ -131,13 +132,18 @@ def open_studio(
     root.mkdir(parents=True, exist_ok=True)
     video, voice, lip_sync = production.video, production.voice, production.lip_sync
     options = production.options
+    backends: dict[str, registry.Backend] = {
+        "video": registry.load("video", video, options.get(video)),
+        "voice": registry.load("voice", voice, options.get(voice)),
+        "lip_sync": registry.load("lip_sync", lip_sync, options.get(lip_sync)),
+    }
     return Studio(
         root=root,
         cache=RenderCache(memory.db, project / RENDER_DIR, episode, run),
-        backends={
-            "video": registry.load("video", video, options.get(video)),
-            "voice": registry.load("voice", voice, options.get(voice)),
-            "lip_sync": registry.load("lip_sync", lip_sync, options.get(lip_sync)),
+        backends=backends,
+        concurrency={
+            kind: production.concurrency.get(b.name, getattr(b, "concurrency", 1))
+            for kind, b in backends.items()
         },
         prices=production.prices,
         plan=plan_of(script, shots),
@@ -281,16 +287,12 @@ def assemble_tool(
             inputs[f"video-{shot.shot}"] = inside(root, shot.video, VIDEO_SUFFIXES)
             for index, line in enumerate(shot.lines):
                 inputs[f"audio-{shot.shot}-{index}"] = inside(root, line.audio, AUDIO_SUFFIXES)
+        key = cache.key("assemble", backend.name, request, inputs)
         result, _ = cache.call(
-            tool="assemble",
-            backend=backend.name,
-            key=cache.key("assemble", backend.name, request, inputs),
-            shot=0,
-            call_id="cut",
-            target=root / "episode.mp4",
-            relative="episode.mp4",
-            make=lambda out: backend.assemble(request, root, out),
-            price=config.production.prices.get("assemble", {}).get(backend.name),
+            Call("assemble", backend.name, key, 0, "cut", "episode.mp4"),
+            root / "episode.mp4",
+            partial(backend.assemble, request, root),
+            config.production.prices.get("assemble", {}).get(backend.name),
         )
         return result.model_dump_json()
 

@@ -1,0 +1,103 @@
+"""Renders at studio scale: a shot list's videos as provider tasks at once, bounded per backend,
+and paid tasks that survive a killed render.
+
+The provider (`fake_video_provider`) is a loopback server speaking DashScope's video-synthesis
+API whose jobs take two seconds each; overlap and bounds are read from the server's own clock,
+not from the test's.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_video_provider import PRICE, SHOTS, TimedProvider, render_shots, serve
+
+from writersroom.memory import open_database
+from writersroom.tools.media import probe
+
+
+@pytest.fixture
+def provider(tmp_path: Path) -> Iterator[TimedProvider]:
+    server = serve(tmp_path)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def paid_rows(project: Path) -> list[dict[str, Any]]:
+    db = open_database(project / "writersroom.db")
+    return list(db.query("select shot, cost, cached from ledger order by shot"))
+
+
+def jobs(database: Path) -> int:
+    """The provider tasks the render has recorded (0 before its database is made)."""
+    try:
+        with sqlite3.connect(database) as connection:
+            return connection.execute("select count(*) from jobs").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_a_shot_lists_videos_render_at_once_within_the_backends_bound(
+    provider: TimedProvider, tmp_path: Path
+) -> None:
+    render_shots(str(tmp_path), provider.base_url)
+
+    assert len(provider.tasks) == SHOTS
+    assert sorted(t["prompt"].split(".")[0] for t in provider.tasks.values()) == sorted(
+        f"shot {n}" for n in range(1, SHOTS + 1)
+    )
+    assert all(t["collected"] is not None for t in provider.tasks.values())
+    assert provider.most_in_flight() == 4  # four jobs overlapped, never more
+    assert paid_rows(tmp_path) == [
+        {"shot": n, "cost": PRICE, "cached": 0} for n in range(1, SHOTS + 1)
+    ]
+    for n in range(1, SHOTS + 1):
+        clip = probe(tmp_path / "render" / "episode-01" / f"shot-{n:02d}" / "video.mp4")
+        assert (clip["width"], clip["height"]) == (720, 1280)
+        assert clip["duration"] == pytest.approx(3.0, abs=0.05)
+
+
+def test_a_render_killed_while_tasks_are_pending_polls_them_instead_of_paying_again(
+    provider: TimedProvider, tmp_path: Path
+) -> None:
+    provider.held = True
+    here = Path(__file__).parent
+    code = (
+        f"import sys; sys.path.insert(0, {str(here)!r}); "
+        f"from fake_video_provider import render_shots; "
+        f"render_shots({str(tmp_path)!r}, {provider.base_url!r})"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code])
+    database = tmp_path / "writersroom.db"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and jobs(database) < 4:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert len(provider.tasks) == 4  # the bound: four submitted, all pending
+    db = open_database(database)
+    pending = list(db.query("select task_id, status from jobs order by task_id"))
+    assert pending == [{"task_id": f"task-{n}", "status": "pending"} for n in range(1, 5)]
+    assert paid_rows(tmp_path) == []
+
+    provider.release()
+    render_shots(str(tmp_path), provider.base_url)
+
+    assert len(provider.tasks) == SHOTS  # the four pending ones were polled, not submitted again
+    seeds = [t["seed"] for t in provider.tasks.values()]
+    assert len(set(seeds)) == SHOTS
+    assert paid_rows(tmp_path) == [
+        {"shot": n, "cost": PRICE, "cached": 0} for n in range(1, SHOTS + 1)
+    ]
+    assert list(db.query("select * from jobs")) == []
