@@ -8,6 +8,7 @@ not from the test's.
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_project, rows, wr
 from fake_video_provider import PRICE, SHOTS, TimedProvider, render_shots, serve
 
 from writersroom.memory import open_database
@@ -101,3 +103,45 @@ def test_a_render_killed_while_tasks_are_pending_polls_them_instead_of_paying_ag
         {"shot": n, "cost": PRICE, "cached": 0} for n in range(1, SHOTS + 1)
     ]
     assert list(db.query("select * from jobs")) == []
+
+
+def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_any_call(
+    provider: TimedProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p")  # the story first, production off
+    written = wr("run", "Twin sisters fight over an empire", "--auto", "--dir", str(project))
+    assert written.returncode == 0, written.stderr
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-test")
+    config = (
+        '[models]\ndefault = "scripted:answers.json"\n'
+        '[production]\nvideo = "dashscope-wan"\n{budget}'
+        "[production.options.dashscope-wan]\n"
+        f'base_url = "{provider.base_url}"\nprice_per_call = 0.5\nprice_per_second = 0.02\n'
+        "[production.prices.voice]\nembedded = 0.01\n"
+    )
+    (project / "writersroom.toml").write_text(config.format(budget=""), encoding="utf-8")
+
+    estimated = wr("render", "1", "--estimate", "--dir", str(project))
+    assert estimated.returncode == 0, estimated.stderr
+    total = float(re.search(r"total: ([\d.]+)", estimated.stdout).group(1))
+    shots = rows(project, "select json_array_length(shots, '$.shots') from episodes")[0][0]
+    assert total == pytest.approx(shots * (0.5 + 0.02 * 5), rel=0.1)  # each a 5 s Wan clip
+    assert "nothing was rendered" in estimated.stdout
+    assert provider.tasks == {} and rows(project, "select count(*) from ledger") == [(0,)]
+
+    over = config.format(budget=f"budget = {total / 2:g}\n")
+    (project / "writersroom.toml").write_text(over, encoding="utf-8")
+    stopped = wr("render", "1", "--dir", str(project))
+    assert stopped.returncode == 1
+    assert f"would cost about {total:g}" in stopped.stderr
+    assert f"over the budget of {total / 2:g}" in stopped.stderr
+    assert provider.tasks == {}  # nothing submitted, nothing half-paid
+    assert rows(project, "select count(*) from ledger") == [(0,)]
+    assert rows(project, "select count(*) from jobs") == [(0,)]
+
+    (project / "writersroom.toml").write_text(config.format(budget=""), encoding="utf-8")
+    rendered = wr("render", "1", "--dir", str(project), timeout=300)
+    assert rendered.returncode == 0, rendered.stderr
+    assert len(provider.tasks) == shots
+    billed = rows(project, "select sum(cost) from ledger where cached = 0")[0][0]
+    assert billed == pytest.approx(total, rel=0.1)

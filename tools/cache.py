@@ -126,6 +126,10 @@ class RenderCache:
         )
         return result, blob
 
+    def has(self, key: str) -> bool:
+        """Whether the result of `key` is in the cache (a call of it pays nothing)."""
+        return self._found(key) is not None
+
     def _task(self, key: str, backend: str, remote: Remote) -> str:
         """The provider's task for `key`: one still pending (a killed run's) is polled again,
         never submitted again; a new one is in the database before its first poll."""

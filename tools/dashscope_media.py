@@ -91,6 +91,10 @@ class DashScopeBackend:
     def cost(self, seconds: float) -> float:
         return self.price_per_call + self.price_per_second * seconds
 
+    def estimate(self, seconds: float, text: str = "") -> float:
+        """What a call making `seconds` of output (saying `text`) will be billed."""
+        return self.cost(seconds)
+
     @contextmanager
     def calling(self) -> Iterator[None]:
         """Turn the SDK's and the network's exceptions into one-line RenderErrors."""
@@ -161,6 +165,9 @@ class WanVideo(DashScopeBackend):
     def clip_seconds(self, duration: float) -> int:
         return next((d for d in self.durations if d >= duration), self.durations[-1])
 
+    def estimate(self, seconds: float, text: str = "") -> float:
+        return self.cost(self.clip_seconds(seconds))  # billed for the clip asked for
+
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
         return self.collect(self.submit(request), request, out)
 
@@ -224,6 +231,9 @@ class CosyVoice(DashScopeBackend):
         super().__init__(model, **settings)
         self.sample_rate = sample_rate
         self.price_per_character = price_per_character
+
+    def estimate(self, seconds: float, text: str = "") -> float:
+        return self.cost(seconds) + self.price_per_character * len(text)
 
     def speak(self, request: VoiceRequest, out: Path) -> MediaResult:
         key = self.key()

@@ -195,7 +195,7 @@ class Studio:
         try:
             for job, call_id in jobs:
                 ledger = self.ledger_call(job, {}, job.file, call_id)
-                pools[job.kind].submit(self.cache.ahead, ledger, job.make, self.price(job))
+                pools[job.kind].submit(self.cache.ahead, ledger, job.make, self.price(job.kind))
         finally:
             for pool in pools.values():
                 pool.shutdown(wait=True)
@@ -404,8 +404,9 @@ class Studio:
         key = self.cache.key(job.tool, _identity(backend), job.request, inputs)
         return Call(job.tool, backend.name, key, job.shot, call_id, relative)
 
-    def price(self, job: Job) -> float | None:
-        return self.prices.get(job.kind, {}).get(self.backends[job.kind].name)
+    def price(self, kind: str) -> float | None:
+        """The configured price per second of output of the `kind` backend, if any."""
+        return self.prices.get(kind, {}).get(self.backends[kind].name)
 
     def _run(
         self,
@@ -417,7 +418,7 @@ class Studio:
     ) -> MediaResult:
         try:
             call = self.ledger_call(job, inputs, relative, call_id or self._call_id)
-            result, _ = self.cache.call(call, target, job.make, self.price(job))
+            result, _ = self.cache.call(call, target, job.make, self.price(job.kind))
         except RenderError as exc:
             raise ToolException(str(exc)) from None
         return result

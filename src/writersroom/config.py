@@ -128,6 +128,8 @@ class ProductionConfig(BaseModel, extra="forbid"):
     # backend name -> how many of its calls run at once (default: the backend's own, e.g. 4
     # provider tasks for the DashScope ones, 1 for the embedded renderers)
     concurrency: dict[str, Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=dict)
+    # the most one render of an episode may cost (as estimated before it starts); none: no limit
+    budget: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _known_backends(self) -> ProductionConfig:

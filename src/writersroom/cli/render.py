@@ -19,6 +19,7 @@ from rich.table import Table
 from writersroom.errors import InputError
 from writersroom.limits import MAX_EPISODE
 from writersroom.memory import EpisodeStatus, Memory, costs
+from writersroom.room import estimate as estimates
 from writersroom.room import production
 from writersroom.room.answers import summarize
 from writersroom.room.project import Project
@@ -105,6 +106,9 @@ def render(
     ] = None,
     directory: Dir = Path("."),
     line: Lines = None,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Print what it would cost; render nothing.")
+    ] = False,
 ) -> None:
     """Make an episode's video: its production on from where it stopped, or again from the
     director's calls (only what changed is redone)."""
@@ -113,6 +117,9 @@ def render(
         row = project.memory.episode(number)
         if row is None:
             raise InputError(f"episode {number} has not started: see `writersroom episodes`")
+        if estimate:
+            show_estimate(project, number)
+            return
         project.lock.running(f"render of episode {number}")
         changes = parse_changes(line or [])
         if row["status"] != EpisodeStatus.CUT or project.next_nodes(number):
@@ -135,6 +142,28 @@ def render(
         out.print(
             f"{calls} tool calls: {calls - cached} made, {cached} from the cache; cost {cost:g}"
         )
+
+
+def show_estimate(project: Project, episode: int) -> None:
+    bible, script, shots, _ = production.stored_drafts(project.memory, episode)
+    studio = production.open_studio(
+        project.config, project.memory, project.path, episode, (bible, script, shots)
+    )
+    lines = estimates.estimate(studio, project.config.production)
+    table = Table(title=f"Episode {episode}: what its render would cost")
+    for column in ("Tool", "Backend", "Calls", "Seconds", "Cost"):
+        table.add_column(column, justify="left" if column in ("Tool", "Backend") else "right")
+    for line in lines:
+        table.add_row(
+            line.tool, line.backend, str(line.calls), f"{line.seconds:g}", f"{line.cost:g}"
+        )
+    out.print(table)
+    total = sum(line.cost for line in lines)
+    budget = project.config.production.budget
+    verdict = ""
+    if budget is not None:
+        verdict = f" (budget {budget:g}: {'over' if total > budget else 'within'})"
+    out.print(f"total: {total:g}{verdict}; nothing was rendered", highlight=False)
 
 
 def cost(

@@ -30,6 +30,7 @@ from writersroom.memory.facts import Facts
 from writersroom.room import answers, production
 from writersroom.room.checkpoints import decide, save
 from writersroom.room.context import Room
+from writersroom.room.estimate import check_budget
 from writersroom.room.state import RoomInput, RoomState
 from writersroom.schemas import (
     ContinuityIssue,
@@ -263,9 +264,10 @@ def direct(
     room = runtime.context
     drafts = _drafts(state)
     direction = dict(state.get("direction", {}))
+    studio = production.open_production(room, drafts, direction.get("run"))
     if direction.get("invocation") != room.invocation:  # a new run (or a resume) starts afresh
         direction |= {"invocation": room.invocation, "stalled": 0}
-    studio = production.open_production(room, drafts, direction.get("run"))
+        check_budget(studio, room.config.production, state["episode"])
     direction["run"] = studio.cache.run
     shots = production.next_shots(studio, room.config.production.shots_per_answer)
     if not shots:

@@ -352,11 +352,12 @@ def cut(
 def stored_drafts(
     memory: Memory, episode: int
 ) -> tuple[SeriesBible, Script, ShotList, EpisodeOutline]:
+    """The episode's approved bible, script, shot list and outline."""
     row = memory.episode(episode)
     bible = memory.bible()
-    if row is None or bible is None or not row.get("shots") or not row.get("calls"):
+    if row is None or bible is None or not row.get("shots"):
         raise InputError(
-            f"episode {episode} has not been produced yet: approve its shots first "
+            f"episode {episode} has no approved shot list yet: approve its shots first "
             "(`writersroom status`)"
         )
     return (
@@ -371,7 +372,7 @@ def render(config: ProjectConfig, memory: Memory, project: Path, episode: int) -
     """Make the episode again from its director's calls; only what changed is made anew."""
     bible, script, shots, outline = stored_drafts(memory, episode)
     studio = open_studio(config, memory, project, episode, (bible, script, shots))
-    calls = json.loads(memory.episode(episode)["calls"])  # type: ignore[index]
+    calls = json.loads((memory.episode(episode) or {}).get("calls") or "[]")
     failed = [m.content for m in studio.execute(calls) if m.status == "error"]
     if failed or studio.missing():
         problems = "; ".join([*map(str, failed), *studio.missing()])
