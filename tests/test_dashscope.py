@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import answers as recorded
+from conftest import make_project, rows, wr
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
@@ -18,6 +20,7 @@ from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError, ModelError
 from writersroom.providers import dashscope
 from writersroom.room import answers
+from writersroom.tools.media import probe
 
 GENERATION_PATH = "/api/v1/services/aigc/text-generation/generation"
 LOGLINE = {"title": "Second Wife", "hook": "She returns as her rival's lawyer."}
@@ -47,12 +50,14 @@ class Logline(BaseModel):
 
 
 class FakeDashScope(ThreadingHTTPServer):
-    """Records each request and answers with the next (status, body) queued in `replies`."""
+    """Records each request and answers with the next (status, body) queued in `replies`, or
+    when none is queued with what `answer` makes of the request's body."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[dict[str, Any]] = []
         self.replies: list[tuple[int, dict[str, Any]]] = []
+        self.answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def base_url(self) -> str:
@@ -67,7 +72,11 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
         )
-        status, reply = self.server.replies.pop(0)
+        if self.server.replies:
+            status, reply = self.server.replies.pop(0)
+        else:
+            assert self.server.answer is not None, "no answer queued"
+            status, reply = 200, self.server.answer(self.server.requests[-1]["body"])
         data = json.dumps(reply).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -153,3 +162,66 @@ def test_unreachable_endpoint_is_a_model_error() -> None:
 
     with pytest.raises(ModelError, match=f"cannot reach {base_url}"):
         ask(settings)
+
+
+def director_on_qwen(body: dict[str, Any]) -> dict[str, Any]:
+    """Qwen as director: the recorded shot list when asked for one (JSON mode), else a call of
+    the tools for each call the ask says is owed, in DashScope's function-calling shape (the
+    arguments a JSON string)."""
+    if "tools" not in body["parameters"]:
+        plan = json.dumps(recorded()["plan_shots"][0])
+        message = {"role": "assistant", "content": plan}
+        return ANSWER | {"output": {"choices": [{"finish_reason": "stop", "message": message}]}}
+    asked = body["input"]["messages"][-1]["content"]
+    owed = asked.split("make exactly these calls now:\n", 1)[1].splitlines()
+    calls = []
+    for number, line in enumerate(owed, 1):
+        name, arguments = line.split(" ", 1)
+        function = {"name": name, "arguments": arguments}
+        calls.append(
+            {"id": f"call_{len(body) + number}_{name}", "type": "function"}
+            | {"function": function, "index": number - 1}
+        )
+    message = {"role": "assistant", "content": "", "tool_calls": calls}
+    return {
+        "request_id": f"req-{len(calls)}",
+        "output": {"choices": [{"finish_reason": "tool_calls", "message": message}]},
+        "usage": {"input_tokens": 420, "output_tokens": 30 * len(calls), "total_tokens": 0},
+    }
+
+
+def test_a_director_on_qwen_produces_an_episode_through_tool_calls(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    server.answer = director_on_qwen
+    qwen = f'[providers.dashscope]\nkind = "dashscope"\nbase_url = "{server.base_url}"\n'
+    project = make_project(
+        tmp_path / "p",
+        extra_toml=f'director = "dashscope:qwen-plus"\n{qwen}api_key = "sk-test"\n',
+        production=True,
+    )
+
+    done = wr("run", "Twin sisters fight over an empire", "--auto", "--dir", str(project))
+
+    assert done.returncode == 0, done.stderr
+    assert server.requests
+    assert "tools" not in server.requests[0]["body"]["parameters"]  # the shot list: JSON mode
+    for request in server.requests[1:]:
+        parameters = request["body"]["parameters"]
+        offered = {tool["function"]["name"] for tool in parameters["tools"]}
+        assert offered == {"generate_video", "synthesize_voice", "lip_sync"}
+        shot = next(t for t in parameters["tools"] if t["function"]["name"] == "generate_video")
+        assert shot["type"] == "function"
+        assert shot["function"]["parameters"]["required"] == ["shot"]
+    answered = {
+        call["id"]
+        for reply in map(director_on_qwen, (r["body"] for r in server.requests))
+        for call in reply["output"]["choices"][0]["message"].get("tool_calls", [])
+    }
+    made = {row[0] for row in rows(project, "select call_id from ledger")}
+    assert made == answered | {"cut"}  # each backend call is one of Qwen's tool calls
+    usage = rows(project, "select input_tokens from usage where task = 'produce'")
+    assert usage and all(row == (420,) for row in usage)
+    video = probe(project / "render" / "episode-01" / "episode.mp4")
+    assert (video["width"], video["height"]) == (720, 1280)
+    assert rows(project, "select status from episodes") == [("cut",)]

@@ -4,12 +4,14 @@ The section's `base_url` is the DashScope HTTP API base (default the Beijing reg
 `https://dashscope.aliyuncs.com/api/v1`; `https://dashscope-intl.aliyuncs.com/api/v1` for the
 international one). The key comes from `api_key` or the variable named by `api_key_env`
 (default DASHSCOPE_API_KEY). JSON answers use DashScope's JSON mode; the schema is in the prompt.
+Tools are DashScope's function calling: `tools` in the request, `tool_calls` in the answer.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,13 @@ import requests
 from dashscope.aigc.generation import Generation
 from dashscope.api_entities.dashscope_response import GenerationResponse, Message
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.exceptions import OutputParserException
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import SecretStr
 
 from writersroom.config import ProviderConfig
@@ -65,11 +71,17 @@ class ChatDashScope(BaseChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         json_schema: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: str | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         options: dict[str, Any] = {"stop": stop} if stop else {}
         if json_schema is not None:
             options["response_format"] = {"type": "json_object"}
+        if tools:
+            options["tools"] = tools
+        if tool_choice is not None:
+            options["tool_choice"] = tool_choice
         try:
             response = Generation.call(
                 model=self.model_name,
@@ -99,8 +111,16 @@ class ChatDashScope(BaseChatModel):
             )
         choice = response.output.choices[0]
         usage = response.usage
+        calls, invalid = [], []
+        for raw in choice.message.get("tool_calls") or []:
+            try:
+                calls.append(parse_tool_call(raw, return_id=True))
+            except OutputParserException as exc:
+                invalid.append(make_invalid_tool_call(raw, str(exc)))
         message = AIMessage(
             content=choice.message.content or "",
+            tool_calls=calls,
+            invalid_tool_calls=invalid,
             usage_metadata={
                 "input_tokens": usage.input_tokens,
                 "output_tokens": usage.output_tokens,
@@ -112,6 +132,14 @@ class ChatDashScope(BaseChatModel):
             },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer `tools`: the answer may call them (`tool_choice` as DashScope takes it)."""
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
 
 def _api_key(model: str, settings: ProviderConfig) -> str:
