@@ -21,6 +21,17 @@ from writersroom.tools.toolkit import PlannedShot, Studio
 
 SUBMIT = "/api/v1/services/aigc/video-generation/video-synthesis"
 SHOTS = 12
+POLICY = {
+    "policy": "eyJleHBpcmF0aW9uIjoiMjAyNS0wNy0xN1QxMjowMDowMFoifQ==",
+    "signature": "c2lnbmF0dXJl",
+    "upload_dir": "dashscope-instant/test",
+    "expire_in_seconds": 300,
+    "max_file_size_mb": 100,
+    "capacity_limit_mb": 999999,
+    "oss_access_key_id": "LTAI5tTestKey",
+    "x_oss_object_acl": "private",
+    "x_oss_forbid_overwrite": "true",
+}
 PRICE = 0.5  # per call
 
 
@@ -33,6 +44,7 @@ class TimedProvider(ThreadingHTTPServer):
         self.lock = threading.Lock()
         # task id -> {"prompt", "seed", "submitted", "done_at", "collected"}
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.uploads = 0
 
     @property
     def base_url(self) -> str:
@@ -68,13 +80,19 @@ class TimedHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        data = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/oss":  # a reference image to its temporary storage
+            with self.server.lock:
+                self.server.uploads += 1
+            return self.send(200, b"")
+        body = json.loads(data)
         assert self.path == SUBMIT, self.path
         now = time.monotonic()
         with self.server.lock:
             task_id = f"task-{len(self.server.tasks) + 1}"
             self.server.tasks[task_id] = {
                 "prompt": body["input"]["prompt"],
+                "references": body["input"].get("reference_urls", []),
                 "seed": body["parameters"]["seed"],
                 "submitted": now,
                 "done_at": float("inf") if self.server.held else now + self.server.seconds,
@@ -86,6 +104,17 @@ class TimedHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/files/clip.mp4":
             return self.send(200, self.server.clip, "video/mp4")
+        if self.path.startswith("/api/v1/uploads"):  # the temporary storage's upload policy
+            return self.send(
+                200,
+                json.dumps(
+                    {
+                        "request_id": "r",
+                        "data": POLICY
+                        | {"upload_host": f"http://127.0.0.1:{self.server.server_address[1]}/oss"},
+                    }
+                ).encode(),
+            )
         task_id = self.path.rsplit("/", 1)[-1]
         now = time.monotonic()
         with self.server.lock:

@@ -94,7 +94,12 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path)
         ]
     )
     db.conn.commit()
-    assert migrate(db) == ["m004_usage_problem", "m005_episode_status", "m006_provider_jobs"]
+    assert migrate(db) == [
+        "m004_usage_problem",
+        "m005_episode_status",
+        "m006_provider_jobs",
+        "m007_character_sheets",
+    ]
     assert list(db.query("select task, problem from usage")) == [
         {"task": "review_script", "problem": ""}
     ]
@@ -115,6 +120,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
         "m004_usage_problem",
         "m005_episode_status",
         "m006_provider_jobs",
+        "m007_character_sheets",
     ]
     tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
     assert {t: list(db[t].columns_dict) for t in tables} == {
@@ -130,6 +136,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "secrets",
             "seed",
             "voice_id",
+            "sheet",
         ],
         "episodes": [
             "number",

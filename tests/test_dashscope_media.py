@@ -24,7 +24,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from writersroom.errors import ConfigError
-from writersroom.tools.base import CharacterLook, LipSyncRequest, VideoRequest, VoiceRequest
+from writersroom.tools.base import (
+    CharacterLook,
+    LipSyncRequest,
+    Reference,
+    VideoRequest,
+    VoiceRequest,
+)
 from writersroom.tools.dashscope_media import CosyVoice, VideoRetalk, WanVideo
 from writersroom.tools.media import RenderError, probe, run
 
@@ -446,3 +452,41 @@ def test_videoretalk_reads_nothing_outside_the_render_folder_nor_missing_files(
     with pytest.raises(RenderError, match=r"'shot-01\.mp4' has not been rendered yet"):
         VideoRetalk(api_key=KEY, base_url=server.base_url).sync(missing, root, root / "x.mp4")
     assert server.requests == []
+
+
+def test_wan_gives_each_characters_portrait_for_shots_with_characters(
+    server: FakeDashScope, media: dict[str, Path], tmp_path: Path
+) -> None:
+    portrait = tmp_path / "lena-portrait.png"
+    portrait.write_bytes(media["wan"].read_bytes()[:4096])  # any bytes: it is only uploaded
+    look = CharacterLook(
+        name="Lena",
+        look="grey suit, silver earrings",
+        seed=77,
+        references=[Reference(view="portrait", sha256="a", path=str(portrait))],
+    )
+    request = shot_request(3.5).model_copy(update={"characters": [look]})
+    folder = "dashscope-instant/77/2025-07-17/cd34"
+    policy = {
+        "policy": "eyJleHBpcmF0aW9uIjoiMjAyNS0wNy0xN1QxMjowMDowMFoifQ==",
+        "signature": "c2lnbmF0dXJl",
+        "upload_dir": folder,
+        "upload_host": server.url + "/oss",
+        "expire_in_seconds": 300,
+        "max_file_size_mb": 100,
+        "capacity_limit_mb": 999999,
+        "oss_access_key_id": "LTAI5tTestKey",
+        "x_oss_object_acl": "private",
+        "x_oss_forbid_overwrite": "true",
+    }
+    server.reply("GET", UPLOADS, {"request_id": "req-policy", "data": policy})
+    server.replies[("POST", "/oss")] = [(200, {}, b"")]
+    server.reply("POST", SUBMIT_VIDEO, task("wan-r2v", "PENDING"))
+
+    assert WanVideo(api_key=KEY, base_url=server.base_url).submit(request) == "wan-r2v"
+
+    assert uploads(server) == {f"{folder}/lena-portrait.png": portrait.read_bytes()}
+    (submit,) = server.sent("POST", SUBMIT_VIDEO)
+    assert submit["headers"]["X-DashScope-OssResourceResolve"] == "enable"
+    assert submit["body"]["model"] == "wan2.6-r2v"
+    assert submit["body"]["input"]["reference_urls"] == [f"oss://{folder}/lena-portrait.png"]

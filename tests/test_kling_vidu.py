@@ -7,6 +7,7 @@ clip."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -17,9 +18,10 @@ from typing import Any
 
 import jwt
 import pytest
+from PIL import Image
 
 from writersroom.errors import ConfigError
-from writersroom.tools.base import CharacterLook, VideoRequest
+from writersroom.tools.base import CharacterLook, Reference, VideoRequest
 from writersroom.tools.kling import KlingVideo
 from writersroom.tools.media import RenderError, probe, run
 from writersroom.tools.vidu import ViduVideo
@@ -100,6 +102,21 @@ def shot() -> VideoRequest:
         characters=[CharacterLook(name="Lena", look="grey suit, silver earrings", seed=77)],
         setting="glass boardroom, dusk",
     )
+
+
+def sheeted(folder: Path) -> VideoRequest:
+    """The shot with two characters whose reference sheets (small real PNGs) are on disk."""
+    looks = []
+    for number, name in enumerate(("Lena", "Marco")):
+        references = []
+        for view in ("portrait", "figure"):
+            path = folder / f"{name}-{view}.png"
+            Image.new("RGB", (64, 64), (40 * number, 90, 160 if view == "figure" else 20)).save(
+                path
+            )
+            references.append(Reference(view=view, sha256=view, path=str(path)))
+        looks.append(CharacterLook(name=name, look="grey suit", seed=7, references=references))
+    return shot().model_copy(update={"characters": looks})
 
 
 def kling(provider: Provider, **options: Any) -> KlingVideo:
@@ -228,3 +245,39 @@ def test_vidu_tries_again_after_a_busy_answer(provider: Provider) -> None:
 
     assert vidu(provider).submit(shot()) == "vt-9"
     assert len(provider.sent("POST", VIDU_SUBMIT)) == 3
+
+
+def test_kling_gives_each_characters_portrait_for_shots_with_characters(
+    provider: Provider, tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    provider.reply("POST", "/v1/videos/multi-image2video", kling_task("submitted"))
+    videos = {"videos": [{"id": "v1", "url": f"{provider.url}/files/clip.mp4", "duration": "5"}]}
+    poll = "/v1/videos/multi-image2video/kt-1"
+    provider.reply("GET", poll, kling_task("succeed", task_result=videos))
+
+    kling(provider).generate(request, tmp_path / "shot.mp4")
+
+    (submit,) = provider.sent("POST", "/v1/videos/multi-image2video")
+    sent = [base64.b64decode(item["image"]) for item in submit["body"]["image_list"]]
+    portraits = [tmp_path / f"{name}-portrait.png" for name in ("Lena", "Marco")]
+    assert sent == [p.read_bytes() for p in portraits]
+    assert provider.sent("GET", poll) and not provider.sent("POST", KLING_SUBMIT)
+
+
+def test_vidu_gives_each_characters_sheet_for_shots_with_characters(
+    provider: Provider, tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    provider.reply("POST", "/ent/v2/reference2video", {"task_id": "vt-9", "state": "created"})
+
+    assert vidu(provider).submit(request) == "vt-9"
+
+    (submit,) = provider.sent("POST", "/ent/v2/reference2video")
+    body = submit["body"]
+    assert body["model"] == "vidu2.0"
+    prefix = "data:image/png;base64,"
+    assert all(image.startswith(prefix) for image in body["images"])
+    sent = [base64.b64decode(image.removeprefix(prefix)) for image in body["images"]]
+    views = [f"{n}-{v}.png" for v in ("portrait", "figure") for n in ("Lena", "Marco")]
+    assert sent == [(tmp_path / view).read_bytes() for view in views]

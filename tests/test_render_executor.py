@@ -143,5 +143,7 @@ def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_
     rendered = wr("render", "1", "--dir", str(project), timeout=300)
     assert rendered.returncode == 0, rendered.stderr
     assert len(provider.tasks) == shots
+    # each shot with characters carries their portraits, uploaded once per shot
+    assert all(task["references"] for task in provider.tasks.values())
     billed = rows(project, "select sum(cost) from ledger where cached = 0")[0][0]
     assert billed == pytest.approx(total, rel=0.1)

@@ -4,6 +4,8 @@ pages, decisions, conflicts, escaping, files, tokens. The browser tests are in t
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 import socket
@@ -15,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CLI, answers, make_project, rows
+from conftest import CLI, answers, make_project, rows, wr
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from writersroom.errors import Conflict
 from writersroom.room.graph import compiled
@@ -410,3 +413,24 @@ def test_the_continuity_override_is_offered_and_recorded(tmp_path: Path) -> None
             "select action, by, override from decisions where checkpoint = 'approve_script'",
         ) == [("approve", "person", 1)]
         assert "continuity override" in client.get("/episodes/1").text
+
+
+def test_character_sheets_show_beside_the_bible(tmp_path: Path) -> None:
+    """Production draws each character's reference sheet once; the bible shows it."""
+    project = make_project(tmp_path / "p", production=True)
+    done = wr("run", "Twin sisters fight over an empire", "--auto", "--dir", str(project))
+    assert done.returncode == 0, done.stderr
+    cast = [c["name"] for c in answers()["develop_series"][0]["characters"]]
+    stored = dict(rows(project, "select name, sheet from characters"))
+    with TestClient(create_app(project), base_url=BASE) as client:
+        page = client.get("/episodes/1/drafts/bible").text
+        for name in cast:
+            sheet = json.loads(stored[name])
+            assert set(sheet) == {"portrait", "figure"}
+            for view, size in (("portrait", (720, 720)), ("figure", (720, 1280))):
+                source = f"/files/{sheet[view]['file']}"
+                assert f'src="{source}" alt="{name}, {view}"' in page
+                image = client.get(source)
+                assert image.headers["content-type"] == "image/png"
+                assert hashlib.sha256(image.content).hexdigest() == sheet[view]["sha256"]
+                assert Image.open(io.BytesIO(image.content)).size == size

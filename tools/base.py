@@ -20,12 +20,33 @@ if TYPE_CHECKING:
 WIDTH, HEIGHT, FPS = 720, 1280, 24
 
 
+View = Literal["portrait", "figure"]  # the views of a character's reference sheet
+
+
+class Reference(BaseModel):
+    """A view of a character's reference sheet. Cache keys know it by its content; a backend
+    that takes reference images reads it at `path`."""
+
+    view: View
+    sha256: str
+    path: str = Field(default="", exclude=True)
+
+
 class CharacterLook(BaseModel):
     """How a character is drawn and heard: fixed once per series, kept in series memory."""
 
     name: str
     look: str
     seed: int
+    references: list[Reference] = Field(default_factory=list)
+
+
+class ImageRequest(BaseModel):
+    """draw_character: one view of a character's reference sheet."""
+
+    character: CharacterLook
+    view: View
+    notes: str = ""  # asked for when the sheet is made again
 
 
 class VideoRequest(BaseModel):
@@ -87,6 +108,13 @@ class RemoteVideoBackend(VideoBackend, Protocol):
     def submit(self, request: VideoRequest) -> str: ...
 
     def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult: ...
+
+
+@runtime_checkable
+class ImageBackend(Protocol):
+    name: str
+
+    def draw(self, request: ImageRequest, out: Path) -> MediaResult: ...
 
 
 @runtime_checkable

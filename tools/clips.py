@@ -3,6 +3,7 @@ downloading a result URL, and conforming a clip a service returned to the shot f
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import requests
@@ -53,3 +54,14 @@ def download(url: str, out: Path, timeout: float) -> None:
                     file.write(chunk)
     except requests.RequestException as exc:
         raise RenderError(f"cannot download the result: {type(exc).__name__}") from exc
+
+
+def references(request: VideoRequest, view: str = "portrait", most: int = 4) -> list[Path]:
+    """The reference images of the shot's characters (one `view` each, at most `most`)."""
+    found = [Path(r.path) for c in request.characters for r in c.references if r.view == view]
+    return found[:most]
+
+
+def data_uri(path: Path) -> str:
+    """An image as a base64 data URI, as providers that take inline images accept it."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()

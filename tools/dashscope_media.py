@@ -38,7 +38,13 @@ from writersroom.tools.base import (
     VideoRequest,
     VoiceRequest,
 )
-from writersroom.tools.clips import conform_video, download, shot_description, shot_seed
+from writersroom.tools.clips import (
+    conform_video,
+    download,
+    references,
+    shot_description,
+    shot_seed,
+)
 from writersroom.tools.media import RenderError, probe, run
 from writersroom.tools.safety import inside
 
@@ -140,7 +146,9 @@ class DashScopeBackend:
 
 
 class WanVideo(DashScopeBackend):
-    """generate_video on Wan text-to-video: 9:16 at `size`, the shot's looks in the prompt.
+    """generate_video on Wan: text-to-video at 9:16 and `size`, the shot's looks in the prompt;
+    reference-to-video (`reference_model`) with the portraits of its characters' reference
+    sheets when the shot has characters.
 
     `durations` lists the clip lengths the model accepts (Wan 2.1: 5 s; 2.5: 5 or 10 s); the
     shortest one covering the shot is asked for and the clip is conformed to the shot.
@@ -152,12 +160,14 @@ class WanVideo(DashScopeBackend):
         self,
         model: str = "wan2.1-t2v-turbo",
         *,
+        reference_model: str = "wan2.6-r2v",
         size: str = "720*1280",
         durations: tuple[int, ...] | list[int] = (5,),
         prompt_extend: bool = False,
         **settings: Any,
     ) -> None:
         super().__init__(model, **settings)
+        self.reference_model = reference_model
         self.size = size
         self.durations = sorted(durations)
         self.prompt_extend = prompt_extend
@@ -172,12 +182,31 @@ class WanVideo(DashScopeBackend):
         return self.collect(self.submit(request), request, out)
 
     def submit(self, request: VideoRequest) -> str:
-        """Start the shot's task; its id."""
+        """Start the shot's task (reference-to-video, the characters' sheets uploaded to
+        DashScope's temporary storage, when it has characters); its id."""
         key, seconds = self.key(), self.clip_seconds(request.duration_seconds)
+        chosen: dict[str, Any] = {"model": self.model}
         with self.calling():
+            if images := references(request):
+                urls: list[str] = []
+                certificate: Any = None  # the upload policy, fetched once
+                for image in images:
+                    _, url, certificate = check_and_upload_local(
+                        self.reference_model,
+                        str(image),
+                        key,
+                        certificate,
+                        base_address=self.base_url,
+                    )
+                    urls.append(url)
+                chosen = {
+                    "model": self.reference_model,
+                    "reference_urls": urls,
+                    "headers": {"X-DashScope-OssResourceResolve": "enable"},
+                }
             task = self.submitted(
                 VideoSynthesis.async_call(
-                    model=self.model,
+                    **chosen,
                     prompt=shot_description(request),
                     size=self.size,
                     duration=seconds,

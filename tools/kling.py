@@ -1,9 +1,11 @@
 """generate_video on Kling (Kuaishou's video models), through its HTTP API.
 
 Every request carries a JWT signed (HS256) from the access key and the secret key, valid for
-30 minutes. A shot is a text-to-video task at 9:16: submitted, then polled until it succeeds;
-its clip is downloaded and conformed to the shot. A 429 (too many requests or tasks at once)
-or a 5xx answer is tried again with backoff; a content-policy refusal is not.
+30 minutes. A shot is a text-to-video task at 9:16, or a multi-image-to-video task with the
+portraits of its characters' reference sheets (up to four) when it has characters: submitted,
+then polled until it succeeds; its clip is downloaded and conformed to the shot. A 429 (too
+many requests or tasks at once) or a 5xx answer is tried again with backoff; a content-policy
+refusal is not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from typing import Any
 import jwt
 
 from writersroom.tools.base import MediaResult, VideoRequest
-from writersroom.tools.clips import conform_video, download, shot_description, shot_seed
+from writersroom.tools.clips import (
+    conform_video,
+    data_uri,
+    download,
+    references,
+    shot_description,
+    shot_seed,
+)
 from writersroom.tools.media import probe
 from writersroom.tools.tasks_http import Task, TaskClient, env_key
 
@@ -79,8 +88,12 @@ class KlingVideo:
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
         return self.collect(self.submit(request), request, out)
 
+    @staticmethod
+    def endpoint(request: VideoRequest) -> str:
+        return "/v1/videos/multi-image2video" if references(request) else "/v1/videos/text2video"
+
     def submit(self, request: VideoRequest) -> str:
-        body = {
+        body: dict[str, Any] = {
             "model_name": self.model,
             "prompt": shot_description(request),
             "mode": self.mode,
@@ -88,11 +101,13 @@ class KlingVideo:
             "duration": str(self.clip_seconds(request.duration_seconds)),
             "external_task_id": f"shot-{request.shot}-{shot_seed(request)}",
         }
-        answer = self.client.call("POST", "/v1/videos/text2video", body)
+        if images := references(request):  # raw base64, as Kling takes an image inline
+            body["image_list"] = [{"image": data_uri(i).split(",", 1)[1]} for i in images]
+        answer = self.client.call("POST", self.endpoint(request), body)
         return str(answer["data"]["task_id"])
 
-    def _poll(self, task_id: str) -> Task:
-        data = self.client.call("GET", f"/v1/videos/text2video/{task_id}")["data"]
+    def _poll(self, task_id: str, request: VideoRequest) -> Task:
+        data = self.client.call("GET", f"{self.endpoint(request)}/{task_id}")["data"]
         state = STATES.get(data.get("task_status"), "failed")
         if state != "succeeded":
             return Task(state, reason=data.get("task_status_msg") or str(data.get("task_status")))
@@ -101,7 +116,7 @@ class KlingVideo:
 
     def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
         done = self.client.wait(
-            lambda: self._poll(task_id), task_id, self.wait_seconds, self.poll_seconds
+            lambda: self._poll(task_id, request), task_id, self.wait_seconds, self.poll_seconds
         )
         billed = done.billed_seconds or self.clip_seconds(request.duration_seconds)
         with tempfile.TemporaryDirectory(prefix="wr-kling-") as scratch:

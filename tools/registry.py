@@ -19,15 +19,22 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal, overload
 
 from writersroom.errors import ConfigError
-from writersroom.tools.base import Assembler, LipSyncBackend, VideoBackend, VoiceBackend
+from writersroom.tools.base import (
+    Assembler,
+    ImageBackend,
+    LipSyncBackend,
+    VideoBackend,
+    VoiceBackend,
+)
 
 GROUP = "writersroom.backends"
-Backend = VideoBackend | VoiceBackend | LipSyncBackend | Assembler
+Backend = VideoBackend | VoiceBackend | LipSyncBackend | Assembler | ImageBackend
 PROTOCOLS: dict[str, type[Any]] = {
     "video": VideoBackend,
     "voice": VoiceBackend,
     "lip_sync": LipSyncBackend,
     "assemble": Assembler,
+    "image": ImageBackend,
 }
 KINDS = tuple(PROTOCOLS)
 
@@ -58,6 +65,10 @@ def load(
 def load(
     kind: Literal["lip_sync"], name: str, options: dict[str, Any] | None = ...
 ) -> LipSyncBackend: ...
+@overload
+def load(
+    kind: Literal["image"], name: str, options: dict[str, Any] | None = ...
+) -> ImageBackend: ...
 @overload
 def load(
     kind: Literal["assemble"], name: str, options: dict[str, Any] | None = ...

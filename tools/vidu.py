@@ -1,9 +1,11 @@
 """generate_video on Vidu (Shengshu's video models), through its HTTP API.
 
-Requests carry `Authorization: Token <key>`. A shot is a text-to-video task at 9:16:
-submitted, then polled (`/tasks/{id}/creations`) until its state is success; its clip is
-downloaded and conformed to the shot. A 429 or 5xx answer is tried again with backoff; a task
-that fails (a moderation refusal among them) keeps Vidu's error code as its reason.
+Requests carry `Authorization: Token <key>`. A shot is a text-to-video task at 9:16, or a
+reference-to-video task with its characters' reference sheets (portrait and figure) when it
+has characters: submitted, then polled (`/tasks/{id}/creations`) until its state is success;
+its clip is downloaded and conformed to the shot. A 429 or 5xx answer is tried again with
+backoff; a task that fails (a moderation refusal among them) keeps Vidu's error code as its
+reason.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from writersroom.tools.base import MediaResult, VideoRequest
-from writersroom.tools.clips import conform_video, download, shot_description, shot_seed
+from writersroom.tools.clips import (
+    conform_video,
+    data_uri,
+    download,
+    references,
+    shot_description,
+    shot_seed,
+)
 from writersroom.tools.media import probe
 from writersroom.tools.tasks_http import Task, TaskClient, env_key
 
@@ -33,6 +42,7 @@ class ViduVideo:
         self,
         model: str = "viduq1",
         *,
+        reference_model: str = "vidu2.0",
         api_key: str | None = None,
         base_url: str = "https://api.vidu.com",
         resolution: str = "1080p",
@@ -44,7 +54,7 @@ class ViduVideo:
         download_seconds: float = 120,
         retry_seconds: float = 2.0,
     ) -> None:
-        self.model, self.resolution = model, resolution
+        self.model, self.reference_model, self.resolution = model, reference_model, resolution
         self.api_key = api_key
         self.durations = sorted(durations)
         self.price_per_call, self.price_per_second = price_per_call, price_per_second
@@ -68,7 +78,7 @@ class ViduVideo:
         return self.collect(self.submit(request), request, out)
 
     def submit(self, request: VideoRequest) -> str:
-        body = {
+        body: dict[str, Any] = {
             "model": self.model,
             "prompt": shot_description(request),
             "duration": self.clip_seconds(request.duration_seconds),
@@ -76,7 +86,11 @@ class ViduVideo:
             "aspect_ratio": "9:16",
             "resolution": self.resolution,
         }
-        return str(self.client.call("POST", "/ent/v2/text2video", body)["task_id"])
+        images = references(request, "portrait") + references(request, "figure")
+        if not images:
+            return str(self.client.call("POST", "/ent/v2/text2video", body)["task_id"])
+        body |= {"model": self.reference_model, "images": [data_uri(i) for i in images[:7]]}
+        return str(self.client.call("POST", "/ent/v2/reference2video", body)["task_id"])
 
     def _poll(self, task_id: str) -> Task:
         answer = self.client.call("GET", f"/ent/v2/tasks/{task_id}/creations")

@@ -117,6 +117,7 @@ class ProductionConfig(BaseModel, extra="forbid"):
     voice: str = "embedded"
     lip_sync: str = "embedded"
     assemble: str = "ffmpeg"
+    image: str = "storyboard"  # draws each character's reference sheet
     language: str = Field(default="auto", pattern=r"^[A-Za-z-]{2,12}$")
     title_seconds: float = Field(default=1.5, gt=0, le=10)
     # the director is given this many shots at a time, so a long episode's calls fit one answer

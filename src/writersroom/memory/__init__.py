@@ -59,6 +59,14 @@ class Memory:
         row = self.series()
         return json.loads(row["bible"]) if row and row["bible"] else None
 
+    def sheets(self) -> dict[str, dict[str, str]]:
+        """Each character's reference sheet: view -> its file, in the render folder."""
+        sheets = {}
+        for row in self.db.table("characters").rows:
+            if sheet := json.loads(row.get("sheet") or "{}"):
+                sheets[row["name"]] = {view: entry["file"] for view, entry in sheet.items()}
+        return sheets
+
     # episodes ---------------------------------------------------------------
     def upsert_episode(self, number: int, **fields: Any) -> None:
         encoded = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in fields.items()}

@@ -232,6 +232,13 @@ def m006_provider_jobs(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m007_character_sheets(db: sqlite_utils.Database) -> None:
+    """Each character's reference sheet: per view, its file and the file's SHA-256."""
+    if "sheet" not in db.table("characters").columns_dict:
+        db.table("characters").add_column("sheet", str)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

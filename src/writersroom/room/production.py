@@ -28,7 +28,7 @@ from writersroom.room import answers
 from writersroom.room.prompting import compact, template
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotList
 from writersroom.speech import CJK, TAIL_SECONDS
-from writersroom.tools import registry, voices
+from writersroom.tools import registry, sheets, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
 from writersroom.tools.cache import Call, RenderCache
@@ -137,6 +137,12 @@ def open_studio(
         "voice": registry.load("voice", voice, options.get(voice)),
         "lip_sync": registry.load("lip_sync", lip_sync, options.get(lip_sync)),
     }
+    cast = cast_members(memory, bible, language)
+    drawer = registry.load("image", production.image, options.get(production.image))
+    looks = [member.look for member in cast.values()]
+    sheeted = sheets.with_sheets(memory.db, looks, drawer, project / RENDER_DIR)
+    for member, look in zip(cast.values(), sheeted, strict=True):
+        member.look = look
     return Studio(
         root=root,
         cache=RenderCache(memory.db, project / RENDER_DIR, episode, run),
@@ -147,7 +153,7 @@ def open_studio(
         },
         prices=production.prices,
         plan=plan_of(script, shots),
-        cast=cast_members(memory, bible, language),
+        cast=cast,
         language=language,
     )
 

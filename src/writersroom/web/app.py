@@ -133,6 +133,7 @@ def create_app(
                 "error": None,
                 "notes": "",
                 "draft_text": None,
+                "sheets": project.memory.sheets(),
             }
         return page(request, "episode.html", status_code, **(values | extra))
 
@@ -176,6 +177,7 @@ def create_app(
                 changes=diff(previous["content"], row["content"], kind) if previous else None,
                 media=episode_media(path, number),
                 spoken=_spoken(project, kind, row["content"], number),
+                sheets=project.memory.sheets(),
             )
 
     @app.post("/episodes/{number}/decide")

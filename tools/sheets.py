@@ -1,0 +1,87 @@
+"""Character reference sheets: a front portrait and a full figure of each character, made once
+per series by the configured image backend and kept in series memory by content hash. Video
+backends that take reference images are given them for every shot the character is in, so a
+character looks the same from shot to shot.
+
+The embedded image backend draws the storyboard's figure of the character (the same look and
+seed as its shots) on a plain ground.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from PIL import Image, ImageDraw
+
+from writersroom.tools.base import (
+    WIDTH,
+    CharacterLook,
+    ImageRequest,
+    MediaResult,
+    Reference,
+    View,
+)
+from writersroom.tools.cache import file_hash
+from writersroom.tools.figures import appearance, draw_figure
+from writersroom.tools.storyboard import font, wrapped
+
+VIEWS: tuple[View, ...] = ("portrait", "figure")
+SIZES = {"portrait": (WIDTH, WIDTH), "figure": (WIDTH, 1280)}
+
+
+class DrawnSheet:
+    """draw_character, embedded: the storyboard's drawing of the character."""
+
+    name = "storyboard"
+
+    def draw(self, request: ImageRequest, out: Path) -> MediaResult:
+        width, height = SIZES[request.view]
+        image = Image.new("RGB", (width, height), (236, 232, 224))
+        draw = ImageDraw.Draw(image)
+        look = appearance(request.character)
+        if request.view == "portrait":  # head and shoulders, filling the square
+            draw_figure(draw, look, width / 2, height * 0.12, height * 2.6)
+        else:
+            draw_figure(draw, look, width / 2, height * 0.08, height * 0.84)
+        label = f"{request.character.name} · {request.view}"
+        for row, text in enumerate(wrapped(label, 30, width - 40, 2)):
+            draw.text((20, 16 + row * 36), text, fill=(40, 40, 48), font=font(30))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        image.save(out, format="PNG")
+        return MediaResult(path=str(out), duration_seconds=0.0, meta={"view": request.view})
+
+
+def with_sheets(
+    db: sqlite_utils.Database, looks: list[CharacterLook], backend: Any, render: Path
+) -> list[CharacterLook]:
+    """`looks` with their reference sheets: made the first time (or when a file is gone) into
+    `render/characters/`, then kept in the `characters` table by file and content hash."""
+    kept = {
+        row["name"]: json.loads(row.get("sheet") or "{}") for row in db.table("characters").rows
+    }
+    sheeted = []
+    for look in looks:
+        sheet = kept.get(look.name, {})
+        references = []
+        for view in VIEWS:
+            entry = sheet.get(view)
+            target = render / "characters" / f"{slug(look.name)}-{view}.png"
+            if entry is None or not (render / entry["file"]).is_file():
+                backend.draw(ImageRequest(character=look, view=view), target)
+                entry = {"file": target.relative_to(render).as_posix(), "sha256": file_hash(target)}
+                sheet[view] = entry
+                with db.conn:
+                    db.table("characters").update(look.name, {"sheet": json.dumps(sheet)})
+            path = str(render / entry["file"])
+            references.append(Reference(view=view, sha256=entry["sha256"], path=path))
+        sheeted.append(look.model_copy(update={"references": references}))
+    return sheeted
+
+
+def slug(name: str) -> str:
+    """A file name for a character: letters and digits of any script, the rest as dashes."""
+    return re.sub(r"[^\w]+", "-", name.casefold()).strip("-") or "character"
