@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from writersroom.errors import InputError
+from writersroom.errors import InputError, ModelError
 from writersroom.evals import controls
 from writersroom.evals.continuity_eval import pct
 from writersroom.evals.episodes import script_text
@@ -60,8 +60,13 @@ def check(
     limit: int = 20,
     rubric: str = "short_drama",
     progress: Callable[[str], None] | None = None,
+    saved: Path | None = None,
 ) -> dict[str, Any]:
-    """The judge's pass rate per perturbation and overall, each with its 95% interval."""
+    """The judge's pass rate per perturbation and overall, each with its 95% interval.
+
+    A pair the judge gives no valid answer for (after its re-asks) fails, and the check goes
+    on; with `saved`, the report so far is written after every pair, so a slow judge's run
+    that is stopped keeps what it judged."""
     chosen = load_rubric(rubric)
     rng = random.Random(SEED)
     items = []
@@ -70,19 +75,26 @@ def check(
             broken = perturb(original, rng)
             if broken == original:
                 continue
-            merged = judge.compare(chosen, script_text(original), script_text(broken))
-            overall = merged["overall"]
-            items.append(
-                {
-                    "script": ident,
-                    "perturbation": name,
+            item: dict[str, Any] = {"script": ident, "perturbation": name}
+            try:
+                merged = judge.compare(chosen, script_text(original), script_text(broken))
+            except ModelError as exc:
+                item |= {"original_preference": None, "passed": False, "consistent": False}
+                item |= {"answered": False, "problem": str(exc)}
+            else:
+                overall = merged["overall"]
+                item |= {
                     "original_preference": overall["a"],
                     "passed": overall["a"] == 1.0,
                     "consistent": overall["consistent"],
+                    "answered": True,
                 }
-            )
+            items.append(item)
             if progress:
-                progress(f"{ident} {name}: {'pass' if items[-1]['passed'] else 'fail'}")
+                verdict = "pass" if item["passed"] else "fail"
+                progress(f"{ident} {name}: {verdict if item['answered'] else 'no valid answer'}")
+            if saved is not None:
+                saved.write_text(json.dumps(summarize(items, judge.spec), indent=2), "utf-8")
     return summarize(items, judge.spec)
 
 
@@ -103,6 +115,7 @@ def summarize(items: list[dict[str, Any]], spec: str) -> dict[str, Any]:
     return {
         "judge": spec,
         "overall": overall,
+        "unanswered": sum(not r["answered"] for r in items),
         "per_perturbation": {n: rate([r for r in items if r["perturbation"] == n]) for n in names},
         "trusted": overall["low"] is not None and overall["low"] >= TRUSTED,
         "items": items,
@@ -128,8 +141,9 @@ def sanity(
         output.mkdir(parents=True, exist_ok=True)
         spec = scripted_path(judge or settings.judge)
         built = build_judge(spec, settings.room, output.resolve(), progress)
-        report = check(built, data_folder(data), limit, progress=progress)
-    (output / "sanity.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        saved = output / "sanity.json"
+        report = check(built, data_folder(data), limit, progress=progress, saved=saved)
+    saved.write_text(json.dumps(report, indent=2), encoding="utf-8")
     table = Table(title=f"Judge sanity: {report['judge']} prefers the original, both orders")
     for column in ("Perturbation", "Pairs", "Passed", "Rate", "95% interval"):
         table.add_column(column, justify="left" if column == "Perturbation" else "right")
@@ -139,6 +153,11 @@ def sanity(
         table.add_row(name, str(row["pairs"]), str(row["passed"]), pct(row["rate"]), interval)
     console = Console()
     console.print(table)
+    if report["unanswered"]:
+        console.print(
+            f"{report['unanswered']} pair(s) got no valid answer from the judge: counted as failed",
+            highlight=False,
+        )
     if not report["trusted"]:
         console.print(
             f"[red]The judge is not trustworthy: its pass rate's 95% interval reaches below "

@@ -22,9 +22,12 @@ def preference(winner: str) -> dict[str, Any]:
 
 
 def judge_file(folder: Path, replies: list[str]) -> Path:
+    """A scripted judge: "first" or "second" prefers that version throughout; anything else
+    is sent as it is (an answer that is not the judgement asked for)."""
     folder.mkdir(parents=True, exist_ok=True)
     file = folder / "judge.json"
-    file.write_text(json.dumps({"judge_pairwise": [preference(r) for r in replies]}))
+    answers = [preference(r) if r in ("first", "second") else r for r in replies]
+    file.write_text(json.dumps({"judge_pairwise": answers}))
     return file
 
 
@@ -66,3 +69,18 @@ def test_the_command_says_in_red_when_the_judge_cannot_be_trusted(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "not trustworthy" in result.stdout and "95% interval" in result.stdout
     assert json.loads((out / "sanity.json").read_text())["overall"]["passed"] == 0
+
+
+def test_a_pair_the_judge_cannot_answer_fails_and_the_check_goes_on(tmp_path: Path) -> None:
+    data = dataset(tmp_path / "data", 1)
+    file = judge_file(
+        tmp_path / "broken", ['{"hook": {"reason": "cut off'] * 3 + ["first", "second"] * 3
+    )
+    judge = build_judge(f"scripted:{file}", ProjectConfig(), tmp_path / "broken")
+    saved = tmp_path / "sanity.json"
+    report = sanity.check(judge, data, limit=1, saved=saved)
+    assert [item["answered"] for item in report["items"]] == [False, True, True, True]
+    assert report["unanswered"] == 1
+    assert (report["overall"]["pairs"], report["overall"]["passed"]) == (4, 3)
+    assert "no valid ShortDramaPreferences in 3 attempts" in report["items"][0]["problem"]
+    assert json.loads(saved.read_text())["overall"] == report["overall"]  # kept as it went
