@@ -192,7 +192,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "created_at",
             "problem",
         ],
-        "jobs": ["key", "backend", "task_id", "run", "status", "reason", "submitted_at"],
+        "jobs": ["key", "backend", "task_id", "invocation", "status", "reason", "submitted_at"],
         "renders": [
             "key",
             "tool",

@@ -23,7 +23,9 @@ from conftest import make_project, rows, wr
 from fake_video_provider import PRICE, SHOTS, TimedProvider, render_shots, serve
 
 from writersroom.memory import open_database
-from writersroom.tools.media import probe
+from writersroom.tools.base import MediaResult
+from writersroom.tools.cache import Call, Remote, RenderCache
+from writersroom.tools.media import RenderError, probe
 
 
 @pytest.fixture
@@ -147,3 +149,42 @@ def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_
     assert all(task["references"] for task in provider.tasks.values())
     billed = rows(project, "select sum(cost) from ledger where cached = 0")[0][0]
     assert billed == pytest.approx(total, rel=0.1)
+
+
+def test_a_failed_task_keeps_its_reason_and_is_submitted_again_only_by_a_new_render(
+    tmp_path: Path,
+) -> None:
+    db = open_database(tmp_path / "writersroom.db")
+    submitted: list[str] = []
+
+    def submit() -> str:
+        submitted.append(f"task-{len(submitted) + 1}")
+        return submitted[-1]
+
+    def refused(task: str, out: Path) -> MediaResult:
+        raise RenderError(f"task {task} failed: DataInspectionFailed: unsafe prompt")
+
+    def made(task: str, out: Path) -> MediaResult:
+        out.write_bytes(b"clip")
+        return MediaResult(path=str(out), duration_seconds=5.0, cost=0.7)
+
+    call = Call("generate_video", "kling", "k" * 64, 1, "call-1", "shot-01/video.mp4")
+    target = tmp_path / "render" / "episode-01" / "shot-01" / "video.mp4"
+    first = RenderCache(db, tmp_path / "render", episode=1, invocation="run")
+    with pytest.raises(RenderError, match="unsafe prompt"):
+        first.call(call, target, Remote(submit, refused), None)
+    assert rows_of(db, "select task_id, status from jobs") == [("task-1", "failed")]
+    assert "unsafe prompt" in rows_of(db, "select reason from jobs")[0][0]
+    with pytest.raises(RenderError, match="render the episode again to retry it"):
+        first.call(call, target, Remote(submit, made), None)  # the director calls it again
+    assert submitted == ["task-1"]  # not paid for a second time in that render
+
+    again = RenderCache(db, tmp_path / "render", episode=1, invocation="render")  # asked for
+    result, cached = again.call(call, target, Remote(submit, made), None)
+    assert (submitted, cached, result.cost) == (["task-1", "task-2"], False, 0.7)
+    assert rows_of(db, "select count(*) from jobs") == [(0,)]
+    assert rows_of(db, "select cost, cached from ledger") == [(0.7, 0)]
+
+
+def rows_of(db: Any, sql: str) -> list[tuple]:
+    return [tuple(row.values()) for row in db.query(sql)]

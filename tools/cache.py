@@ -16,6 +16,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,9 +86,16 @@ class RenderCache:
     one episode's run. Thread-safe: independent calls are made at once (`ahead`)."""
 
     def __init__(
-        self, db: sqlite_utils.Database, root: Path, episode: int, run: int | None = None
+        self,
+        db: sqlite_utils.Database,
+        root: Path,
+        episode: int,
+        run: int | None = None,
+        invocation: str | None = None,
     ) -> None:
-        """`run` numbers this run of the episode in the ledger; default the next one."""
+        """`run` numbers this run of the episode in the ledger; default the next one.
+        `invocation` is the command carrying it out (default: this cache alone): a provider
+        task that failed in it is not submitted again until another is asked for."""
         self.db = db
         self.blobs = root / "cache"
         self.episode = episode
@@ -95,6 +103,7 @@ class RenderCache:
             last = db.execute("select max(run) from ledger where episode = ?", [episode]).fetchone()
             run = (last[0] or 0) + 1
         self.run = run
+        self.invocation = invocation or uuid.uuid4().hex
         self.replaying = False  # True: a call found in the cache is not written to the ledger
         self._lock = threading.RLock()
         # key -> (result, blob) made ahead of its call, or the error making it raised
@@ -137,7 +146,7 @@ class RenderCache:
             rows = list(self.db.table("jobs").rows_where("key = ?", [key]))
         if rows and rows[0]["status"] == "pending":
             return rows[0]["task_id"]
-        if rows and rows[0]["run"] == self.run:  # failed in this run: retried only when asked
+        if rows and rows[0]["invocation"] == self.invocation:  # retried only when asked
             raise RenderError(
                 f"{backend}: task {rows[0]['task_id']} failed: {rows[0]['reason']} "
                 "(render the episode again to retry it)"
@@ -149,7 +158,7 @@ class RenderCache:
                     "key": key,
                     "backend": backend,
                     "task_id": task,
-                    "run": self.run,
+                    "invocation": self.invocation,
                     "status": "pending",
                     "reason": "",
                     "submitted_at": _now(),

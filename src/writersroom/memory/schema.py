@@ -216,13 +216,14 @@ def m005_episode_status(db: sqlite_utils.Database) -> None:
 @migration
 def m006_provider_jobs(db: sqlite_utils.Database) -> None:
     """The provider tasks under way, by render key: a killed render polls its task again
-    instead of paying for a new one; a failed task keeps the provider's reason."""
+    instead of paying for a new one; a failed task keeps the provider's reason, and the
+    invocation (one `run`, `resume` or `render`) it failed in does not submit it again."""
     db.table("jobs").create(
         {
             "key": str,
             "backend": str,
             "task_id": str,
-            "run": int,
+            "invocation": str,
             "status": str,  # pending | failed (a finished task's row goes with its render)
             "reason": str,
             "submitted_at": str,

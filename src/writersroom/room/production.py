@@ -123,8 +123,10 @@ def open_studio(
     episode: int,
     drafts: tuple[SeriesBible, Script, ShotList],
     run: int | None = None,
+    invocation: str | None = None,
 ) -> Studio:
-    """The episode's production; `run` numbers it in the cost ledger (default the next)."""
+    """The episode's production; `run` numbers it in the cost ledger (default the next), and
+    `invocation` is the command carrying it out (see `RenderCache`)."""
     bible, script, shots = drafts
     production = config.production
     language = language_of(config, script)
@@ -145,7 +147,7 @@ def open_studio(
         member.look = look
     return Studio(
         root=root,
-        cache=RenderCache(memory.db, project / RENDER_DIR, episode, run),
+        cache=RenderCache(memory.db, project / RENDER_DIR, episode, run, invocation),
         backends=backends,
         concurrency={
             kind: production.concurrency.get(b.name, getattr(b, "concurrency", 1))
@@ -181,7 +183,9 @@ def open_production(
 ) -> Studio:
     """The episode's studio holding what the director's accepted calls made so far: they are
     carried out again from the cache, which adds no ledger row and pays nothing."""
-    studio = open_studio(room.config, room.memory, room.models.project, room.episode, drafts, run)
+    studio = open_studio(
+        room.config, room.memory, room.models.project, room.episode, drafts, run, room.invocation
+    )
     kept = (room.memory.episode(room.episode) or {}).get("calls")
     if kept:
         studio.replay(json.loads(kept))
