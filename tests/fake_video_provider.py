@@ -15,9 +15,10 @@ from typing import Any
 from writersroom.memory import open_database
 from writersroom.tools import registry
 from writersroom.tools.cache import RenderCache
+from writersroom.tools.calls import PlannedShot
 from writersroom.tools.dashscope_media import WanVideo
 from writersroom.tools.media import run
-from writersroom.tools.toolkit import PlannedShot, Studio
+from writersroom.tools.toolkit import Studio
 
 SUBMIT = "/api/v1/services/aigc/video-generation/video-synthesis"
 SHOTS = 12

@@ -271,7 +271,7 @@ def test_the_grammar_holds_number_ranges_and_asks_only_for_required_arguments() 
     from writersroom.providers.local import calls_kwargs
     from writersroom.providers.tool_calling import grammar_schema
     from writersroom.schemas import EpisodeOutline, Shot
-    from writersroom.tools.toolkit import GenerateVideo
+    from writersroom.tools.calls import GenerateVideo
 
     duration = grammar_schema(Shot.model_json_schema())["properties"]["duration_seconds"]
     assert duration["type"] == "integer" and duration["enum"] == list(range(1, 31))

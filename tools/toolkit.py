@@ -1,7 +1,7 @@
 """The director's tools as LangChain tools, and the studio that carries their calls out.
 
 The model sees four functions (`generate_video`, `synthesize_voice`, `lip_sync` and, for the
-cut, `assemble`) with pydantic argument schemas; the studio checks each call against the
+cut, `assemble`) with pydantic argument schemas (`calls`); the studio checks each call against the
 approved shot list, fills in what series memory fixes (a character's look, seed and voice, a
 line's words), keeps every file inside the episode's render folder, and runs the configured
 backend through the cache. What is still missing per shot is what the director is asked again.
@@ -15,16 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from writersroom.room.answers import summarize
 from writersroom.speech import GAP_SECONDS, LEAD_SECONDS
 from writersroom.tools.base import (
-    CharacterLook,
     LipSyncRequest,
     MediaResult,
     RemoteVideoBackend,
@@ -32,91 +31,19 @@ from writersroom.tools.base import (
     VoiceRequest,
 )
 from writersroom.tools.cache import Call, Make, Remote, RenderCache
+from writersroom.tools.calls import (
+    ORDER,
+    CastMember,
+    GenerateVideo,
+    Job,
+    LipSync,
+    PlannedLine,
+    PlannedShot,
+    SynthesizeVoice,
+)
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.media import RenderError
 from writersroom.tools.safety import inside
-
-ORDER = {"synthesize_voice": 0, "generate_video": 1, "lip_sync": 2}
-
-
-class GenerateVideo(BaseModel):
-    """Draw one shot of the episode as a 9:16 moving picture, without sound. Call it once per
-    shot. Framing, camera, duration, characters and visual prompt default to the approved shot
-    list's; give one only to change it. It writes shot-NN/video.mp4 unless `out` names another
-    file."""
-
-    shot: int = Field(ge=1, description="the shot's number in the shot list")
-    visual_prompt: str = Field(default="", max_length=600, description="what the camera sees")
-    framing: Literal["wide", "medium", "close-up"] | None = None
-    camera: Literal["static", "pan", "push-in"] | None = None
-    duration_seconds: float | None = Field(default=None, gt=0, le=30)
-    characters: list[str] | None = Field(default=None, max_length=6, description="cast names")
-    out: str = Field(default="", max_length=120, description="file inside the render folder")
-
-
-class SynthesizeVoice(BaseModel):
-    """Speak one dialogue line in its speaker's voice (the words come from the approved
-    script). Call it once for every line of every shot. It writes shot-NN/line-L.wav unless
-    `out` names another file."""
-
-    shot: int = Field(ge=1)
-    line: int = Field(ge=1, description="the line's number in its scene, as in the shot list")
-    speaker: str = Field(default="", max_length=60, description="default: the line's speaker")
-    out: str = Field(default="", max_length=120)
-
-
-class LipSync(BaseModel):
-    """Move the speaker's mouth in the shot's video to their voice line. Call it once for
-    every line whose speaker is in frame, after generate_video and synthesize_voice made the
-    shot's video and the line's voice (it uses those files unless `video` and `audio` name
-    them). It writes shot-NN/lipsync-L.mp4 unless `out` names another file."""
-
-    shot: int = Field(ge=1)
-    line: int = Field(ge=1)
-    speaker: str = Field(default="", max_length=60, description="default: the line's speaker")
-    video: str = Field(default="", max_length=120, description="the shot's video file")
-    audio: str = Field(default="", max_length=120, description="the line's voice file")
-    out: str = Field(default="", max_length=120)
-
-
-@dataclass
-class PlannedLine:
-    line: int
-    speaker: str
-    text: str
-
-
-@dataclass
-class PlannedShot:
-    """An approved shot as production needs it: what its calls default to."""
-
-    number: int
-    scene: int
-    setting: str
-    characters: list[str]
-    lines: list[PlannedLine]
-    framing: Literal["wide", "medium", "close-up"]
-    camera: Literal["static", "pan", "push-in"]
-    duration_seconds: float
-    visual_prompt: str
-
-
-@dataclass
-class Job:
-    """One call's work for a backend: `make(out)` writes its file (or a paid provider task)."""
-
-    tool: str
-    kind: str  # the backend's kind: video, voice or lip_sync
-    shot: int
-    request: BaseModel
-    make: Make
-    file: str  # the file it writes unless the call names another
-
-
-@dataclass
-class CastMember:
-    look: CharacterLook
-    voice_id: str
 
 
 @dataclass

@@ -32,9 +32,10 @@ from writersroom.tools import registry, sheets, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
 from writersroom.tools.cache import Call, RenderCache
+from writersroom.tools.calls import CastMember, PlannedLine, PlannedShot
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.safety import inside
-from writersroom.tools.toolkit import CastMember, PlannedLine, PlannedShot, Studio
+from writersroom.tools.toolkit import Studio
 
 AGENT = "director"
 TASK = "produce"  # the director's tool calls (its prompt: prompts/produce.md)
