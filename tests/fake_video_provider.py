@@ -22,7 +22,7 @@ from writersroom.tools.toolkit import Studio
 
 SUBMIT = "/api/v1/services/aigc/video-generation/video-synthesis"
 SHOTS = 12
-POLICY = {
+POLICY = {  # the temporary storage's upload policy, as DashScope's uploads endpoint gives it
     "policy": "eyJleHBpcmF0aW9uIjoiMjAyNS0wNy0xN1QxMjowMDowMFoifQ==",
     "signature": "c2lnbmF0dXJl",
     "upload_dir": "dashscope-instant/test",

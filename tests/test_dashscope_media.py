@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fake_video_provider import POLICY
 
 from writersroom.errors import ConfigError
 from writersroom.tools.base import (
@@ -380,18 +381,7 @@ def test_videoretalk_uploads_the_shot_and_the_placed_line(
     (root / "shots" / "003.mp4").write_bytes(media["shot"].read_bytes())
     (root / "voice-003.wav").write_bytes(media["line"].read_bytes())
     folder = "dashscope-instant/8f1e/2025-07-17/ab12"
-    policy = {
-        "policy": "eyJleHBpcmF0aW9uIjoiMjAyNS0wNy0xN1QxMjowMDowMFoifQ==",
-        "signature": "c2lnbmF0dXJl",
-        "upload_dir": folder,
-        "upload_host": server.url + "/oss",
-        "expire_in_seconds": 300,
-        "max_file_size_mb": 100,
-        "capacity_limit_mb": 999999,
-        "oss_access_key_id": "LTAI5tTestKey",
-        "x_oss_object_acl": "private",
-        "x_oss_forbid_overwrite": "true",
-    }
+    policy = POLICY | {"upload_dir": folder, "upload_host": server.url + "/oss"}
     server.reply("GET", UPLOADS, {"request_id": "req-policy", "data": policy})
     server.replies[("POST", "/oss")] = [(200, {}, b""), (200, {}, b"")]
     server.reply("POST", SUBMIT_RETALK, task("rt-1", "PENDING"))
@@ -467,18 +457,7 @@ def test_wan_gives_each_characters_portrait_for_shots_with_characters(
     )
     request = shot_request(3.5).model_copy(update={"characters": [look]})
     folder = "dashscope-instant/77/2025-07-17/cd34"
-    policy = {
-        "policy": "eyJleHBpcmF0aW9uIjoiMjAyNS0wNy0xN1QxMjowMDowMFoifQ==",
-        "signature": "c2lnbmF0dXJl",
-        "upload_dir": folder,
-        "upload_host": server.url + "/oss",
-        "expire_in_seconds": 300,
-        "max_file_size_mb": 100,
-        "capacity_limit_mb": 999999,
-        "oss_access_key_id": "LTAI5tTestKey",
-        "x_oss_object_acl": "private",
-        "x_oss_forbid_overwrite": "true",
-    }
+    policy = POLICY | {"upload_dir": folder, "upload_host": server.url + "/oss"}
     server.reply("GET", UPLOADS, {"request_id": "req-policy", "data": policy})
     server.replies[("POST", "/oss")] = [(200, {}, b"")]
     server.reply("POST", SUBMIT_VIDEO, task("wan-r2v", "PENDING"))

@@ -62,6 +62,11 @@ def references(request: VideoRequest, view: str = "portrait", most: int = 4) -> 
     return found[:most]
 
 
+def inline(path: Path) -> str:
+    """A file's bytes in base64, as providers that take an image inline accept it."""
+    return base64.b64encode(path.read_bytes()).decode()
+
+
 def data_uri(path: Path) -> str:
-    """An image as a base64 data URI, as providers that take inline images accept it."""
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+    """A PNG image as a base64 data URI."""
+    return "data:image/png;base64," + inline(path)

@@ -10,37 +10,20 @@ refusal is not.
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import jwt
 
-from writersroom.tools.base import MediaResult, VideoRequest
-from writersroom.tools.clips import (
-    conform_video,
-    data_uri,
-    download,
-    references,
-    shot_description,
-    shot_seed,
-)
-from writersroom.tools.media import probe
-from writersroom.tools.tasks_http import Task, TaskClient, env_key
+from writersroom.tools.base import VideoRequest
+from writersroom.tools.clips import inline, references, shot_description, shot_seed
+from writersroom.tools.tasks_http import Task, TaskVideo, env_key
 
 STATES = {"submitted": "running", "processing": "running", "succeed": "succeeded"}
 
 
-def _reason(answer: dict[str, Any]) -> str:
-    code, message = answer.get("code"), answer.get("message") or ""
-    refused = " (refused by Kling's content policy)" if code in (1300, 1301) else ""
-    return f"code {code}: {message}{refused}" if code is not None else message
-
-
-class KlingVideo:
+class KlingVideo(TaskVideo):
     name = "kling"
-    concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
 
     def __init__(
         self,
@@ -51,22 +34,11 @@ class KlingVideo:
         base_url: str = "https://api-singapore.klingai.com",
         mode: str = "std",
         durations: tuple[int, ...] | list[int] = (5, 10),
-        price_per_call: float = 0.0,
-        price_per_second: float = 0.0,
-        wait_seconds: float = 1800,
-        poll_seconds: float = 5,
-        download_seconds: float = 120,
-        retry_seconds: float = 2.0,
+        **settings: Any,
     ) -> None:
-        self.model, self.mode = model, mode
+        self.mode = mode
         self.access_key, self.secret_key = access_key, secret_key
-        self.durations = sorted(durations)
-        self.price_per_call, self.price_per_second = price_per_call, price_per_second
-        self.wait_seconds, self.poll_seconds = wait_seconds, poll_seconds
-        self.download_seconds = download_seconds
-        self.client = TaskClient(
-            f"kling ({model})", base_url, self._headers, _reason, backoff=retry_seconds
-        )
+        super().__init__(model, base_url, durations=durations, **settings)
 
     def token(self) -> str:
         """A JWT of the access key, signed with the secret key, valid for 30 minutes."""
@@ -76,17 +48,13 @@ class KlingVideo:
         claims = {"iss": access, "exp": now + 1800, "nbf": now - 5}
         return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
 
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"}
 
-    def clip_seconds(self, duration: float) -> int:
-        return next((d for d in self.durations if d >= duration), self.durations[-1])
-
-    def estimate(self, seconds: float, text: str = "") -> float:
-        return self.price_per_call + self.price_per_second * self.clip_seconds(seconds)
-
-    def generate(self, request: VideoRequest, out: Path) -> MediaResult:
-        return self.collect(self.submit(request), request, out)
+    def reason(self, answer: dict[str, Any]) -> str:
+        code, message = answer.get("code"), answer.get("message") or ""
+        refused = " (refused by Kling's content policy)" if code in (1300, 1301) else ""
+        return f"code {code}: {message}{refused}" if code is not None else message
 
     @staticmethod
     def endpoint(request: VideoRequest) -> str:
@@ -101,31 +69,15 @@ class KlingVideo:
             "duration": str(self.clip_seconds(request.duration_seconds)),
             "external_task_id": f"shot-{request.shot}-{shot_seed(request)}",
         }
-        if images := references(request):  # raw base64, as Kling takes an image inline
-            body["image_list"] = [{"image": data_uri(i).split(",", 1)[1]} for i in images]
+        if images := references(request):
+            body["image_list"] = [{"image": inline(image)} for image in images]
         answer = self.client.call("POST", self.endpoint(request), body)
         return str(answer["data"]["task_id"])
 
-    def _poll(self, task_id: str, request: VideoRequest) -> Task:
+    def poll(self, task_id: str, request: VideoRequest) -> Task:
         data = self.client.call("GET", f"{self.endpoint(request)}/{task_id}")["data"]
         state = STATES.get(data.get("task_status"), "failed")
         if state != "succeeded":
             return Task(state, reason=data.get("task_status_msg") or str(data.get("task_status")))
         video = data["task_result"]["videos"][0]
         return Task(state, video["url"], billed_seconds=float(video.get("duration") or 0))
-
-    def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
-        done = self.client.wait(
-            lambda: self._poll(task_id, request), task_id, self.wait_seconds, self.poll_seconds
-        )
-        billed = done.billed_seconds or self.clip_seconds(request.duration_seconds)
-        with tempfile.TemporaryDirectory(prefix="wr-kling-") as scratch:
-            clip = Path(scratch) / "clip.mp4"
-            download(done.url, clip, self.download_seconds)
-            conform_video(clip, out, request.duration_seconds)
-        return MediaResult(
-            path=str(out),
-            duration_seconds=probe(out)["duration"],
-            cost=self.price_per_call + self.price_per_second * billed,
-            meta={"model": self.model, "task_id": task_id, "billed_seconds": billed},
-        )

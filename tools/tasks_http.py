@@ -1,24 +1,29 @@
 """What the HTTP video providers (Kling, Vidu) share: a key read when a call is made, JSON
-requests that wait and try again on 429 and 5xx answers, and polling a task to its end.
+requests that wait and try again on 429 and 5xx answers, polling a task to its end, and the
+clip it made conformed to the shot (`TaskVideo`).
 
-Each backend says how its answers read (`task_of`): a task's state, its result URL and, when
-it failed, the provider's reason. Submitting and collecting are separate steps, so that the
+Each backend says how its answers read (`poll`): a task's state, its result URL and, when it
+failed, the provider's reason. Submitting and collecting are separate steps, so that the
 render cache can keep a task's id in between (`RemoteVideoBackend`).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from writersroom.errors import ConfigError
-from writersroom.tools.media import RenderError
+from writersroom.tools.base import MediaResult, VideoRequest
+from writersroom.tools.clips import conform_video, download
+from writersroom.tools.media import RenderError, probe
 
 RETRIED = {429, 500, 502, 503, 504}
 
@@ -114,3 +119,72 @@ class TaskClient:
             if time.monotonic() > deadline:
                 raise RenderError(f"{self.label}: task {task_id} did not end in {wait_seconds} s")
             time.sleep(every)
+
+
+class TaskVideo:
+    """generate_video as an HTTP provider's task: `submit` starts it, `collect` polls it
+    (`poll`), downloads its clip and conforms it to the shot. A provider's backend gives its
+    `headers`, its error answers' `reason`, `submit` and `poll`; cost is per call plus per
+    second of the clip length asked for (the shortest of `durations` covering the shot)."""
+
+    name = "task-video"
+    concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        *,
+        durations: tuple[int, ...] | list[int] = (5,),
+        price_per_call: float = 0.0,
+        price_per_second: float = 0.0,
+        wait_seconds: float = 1800,
+        poll_seconds: float = 5,
+        download_seconds: float = 120,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        self.model = model
+        self.durations = sorted(durations)
+        self.price_per_call, self.price_per_second = price_per_call, price_per_second
+        self.wait_seconds, self.poll_seconds = wait_seconds, poll_seconds
+        self.download_seconds = download_seconds
+        self.client = TaskClient(
+            f"{self.name} ({model})", base_url, self.headers, self.reason, backoff=retry_seconds
+        )
+
+    def headers(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def reason(self, answer: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def submit(self, request: VideoRequest) -> str:
+        raise NotImplementedError
+
+    def poll(self, task_id: str, request: VideoRequest) -> Task:
+        raise NotImplementedError
+
+    def clip_seconds(self, duration: float) -> int:
+        return next((d for d in self.durations if d >= duration), self.durations[-1])
+
+    def estimate(self, seconds: float, text: str = "") -> float:
+        return self.price_per_call + self.price_per_second * self.clip_seconds(seconds)
+
+    def generate(self, request: VideoRequest, out: Path) -> MediaResult:
+        return self.collect(self.submit(request), request, out)
+
+    def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
+        done = self.client.wait(
+            lambda: self.poll(task_id, request), task_id, self.wait_seconds, self.poll_seconds
+        )
+        billed = done.billed_seconds or self.clip_seconds(request.duration_seconds)
+        with tempfile.TemporaryDirectory(prefix=f"wr-{self.name}-") as scratch:
+            clip = Path(scratch) / "clip.mp4"
+            download(done.url, clip, self.download_seconds)
+            conform_video(clip, out, request.duration_seconds)
+        return MediaResult(
+            path=str(out),
+            duration_seconds=probe(out)["duration"],
+            cost=self.price_per_call + self.price_per_second * billed,
+            meta={"model": self.model, "task_id": task_id, "billed_seconds": billed},
+        )
