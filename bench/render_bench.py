@@ -1,24 +1,26 @@
 """Rendering on the embedded stack: wall time per second of finished video, and an incremental
 re-render (one changed line) against a full one.
 
-    python bench/render_bench.py [--repeat N]
+    python bench/render_bench.py [--repeat N] [--workers N]
 
 The recorded episode (tests/data/answers.json) is produced with every call a director should
 make for it; `--repeat N` plays its shot list N times over for a longer episode. Three runs on
 one project: the full render (empty cache), the same episode again (all from the cache), and
 after changing the last dialogue line (one voice, its lip-sync and the cut are made again).
+`--workers 1` renders in this process; the default, one worker process per CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from writersroom.config import ProjectConfig
+from writersroom.config import ExecutorConfig, ProjectConfig
 from writersroom.memory import Memory, open_database
 from writersroom.room import production
 from writersroom.schemas import Script, SeriesBible, ShotList
@@ -52,10 +54,12 @@ def director_calls(shots: ShotList, script: Script) -> list[dict[str, Any]]:
 
 
 def render_once(
-    memory: Memory, folder: Path, drafts: tuple[SeriesBible, Script, ShotList]
+    config: ProjectConfig,
+    memory: Memory,
+    folder: Path,
+    drafts: tuple[SeriesBible, Script, ShotList],
 ) -> tuple[float, float, int]:
     """Seconds taken, seconds of video made, and the calls that reached a backend."""
-    config = ProjectConfig()
     started = time.perf_counter()
     studio = production.open_studio(config, memory, folder, 1, drafts)
     studio.execute(director_calls(drafts[2], drafts[1]))
@@ -71,7 +75,9 @@ def render_once(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=1, help="play the shot list N times")
+    parser.add_argument("--workers", type=int, default=None, help="[executor] workers")
     args = parser.parse_args()
+    config = ProjectConfig(executor=ExecutorConfig(workers=args.workers))
     recorded = json.loads(DATA.read_text(encoding="utf-8"))
     bible = SeriesBible.model_validate(recorded["develop_series"][0])
     script = Script.model_validate(recorded["write_script"][0])
@@ -88,12 +94,13 @@ def main() -> None:
     memory.start_series("bench")
     memory.save_bible(bible.model_dump(mode="json"))
 
-    full, video, full_calls = render_once(memory, folder, (bible, script, shots))
-    again, _, again_calls = render_once(memory, folder, (bible, script, shots))
+    full, video, full_calls = render_once(config, memory, folder, (bible, script, shots))
+    again, _, again_calls = render_once(config, memory, folder, (bible, script, shots))
     changed = script.model_copy(deep=True)
     changed.scenes[-1].lines[-1].text = "It has my mother's name on it."
-    incremental, _, incremental_calls = render_once(memory, folder, (bible, changed, shots))
+    incremental, _, incremental_calls = render_once(config, memory, folder, (bible, changed, shots))
     results = {
+        "workers": args.workers or os.cpu_count(),
         "video_seconds": video,
         "full_render_seconds": round(full, 2),
         "seconds_per_video_second": round(full / video, 3),

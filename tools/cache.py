@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,11 @@ class Remote:
 
 Make = Callable[[Path], MediaResult] | Remote
 
+# one lock per database: the caches of a season's episodes write to it from their threads at once
+_LOCKS: weakref.WeakKeyDictionary[sqlite_utils.Database, threading.RLock] = (
+    weakref.WeakKeyDictionary()
+)
+
 
 @dataclass(frozen=True)
 class Call:
@@ -105,7 +111,7 @@ class RenderCache:
         self.run = run
         self.invocation = invocation or uuid.uuid4().hex
         self.replaying = False  # True: a call found in the cache is not written to the ledger
-        self._lock = threading.RLock()
+        self._lock = _LOCKS.setdefault(db, threading.RLock())
         # key -> (result, blob) made ahead of its call, or the error making it raised
         self._ahead: dict[str, tuple[MediaResult, Path] | Exception] = {}
 

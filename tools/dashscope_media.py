@@ -56,6 +56,7 @@ class DashScopeBackend:
 
     name = "dashscope"
     concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
+    provider = True  # its jobs wait on DashScope: polled from this process (tools/executor.py)
 
     def __init__(
         self,

@@ -122,6 +122,7 @@ class DrawnMouthSync:
 
     name = "embedded"
     revision = 2  # 2: a held last frame no longer keeps the mouth of the line that ended on it
+    cpu_bound = True  # worth worker processes (see tools/executor.py)
 
     def sync(self, request: LipSyncRequest, root: Path, out: Path) -> MediaResult:
         video = inside(root, request.video, VIDEO_SUFFIXES)

@@ -166,6 +166,7 @@ class StoryboardVideo:
 
     name = "storyboard"
     revision = 2  # 2: the caption wraps by its width, Chinese and Japanese included
+    cpu_bound = True  # worth worker processes (see tools/executor.py)
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
         canvas_width = PAN_WIDTH if request.camera == "pan" else WIDTH

@@ -129,6 +129,7 @@ class TaskVideo:
 
     name = "task-video"
     concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
+    provider = True  # its jobs wait on the provider: polled from this process (tools/executor.py)
 
     def __init__(
         self,

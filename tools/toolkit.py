@@ -30,6 +30,7 @@ from writersroom.tools.base import (
     VideoRequest,
     VoiceRequest,
 )
+from writersroom.tools.board import JobBoard
 from writersroom.tools.cache import Call, Make, Remote, RenderCache
 from writersroom.tools.calls import (
     ORDER,
@@ -41,6 +42,7 @@ from writersroom.tools.calls import (
     PlannedShot,
     SynthesizeVoice,
 )
+from writersroom.tools.executor import Executor, LocalExecutor
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.media import RenderError
 from writersroom.tools.safety import inside
@@ -58,6 +60,8 @@ class Studio:
     cast: dict[str, CastMember]
     language: str
     concurrency: dict[str, int] = field(default_factory=dict)  # kind -> calls at once
+    executor: Executor = field(default_factory=lambda: LocalExecutor(1))  # where renders run
+    board: JobBoard = field(default_factory=JobBoard)  # the jobs in flight, for a display
     videos: dict[int, MediaResult] = field(default_factory=dict)
     voices: dict[tuple[int, int], MediaResult] = field(default_factory=dict)
     syncs: dict[int, dict[int, tuple[str, LipSync, MediaResult | None]]] = field(
@@ -105,27 +109,23 @@ class Studio:
 
     def make_ahead(self, calls: list[dict[str, Any]]) -> None:
         """Make the videos and voices `calls` ask for at the same time, as many per backend as
-        its concurrency allows; each call then takes its result, cost and ledger row in order.
-        A call the plan refuses, or that names its own file, is left for its turn."""
+        its concurrency allows; each call then takes its result, cost and ledger row in order."""
+        make_together([(self, calls)])
+
+    def ahead(self, calls: list[dict[str, Any]]) -> list[Ahead]:
+        """The videos and voices `calls` ask for, to be made before their turn. A call the plan
+        refuses, or that names its own file, is left for its turn."""
         jobs = []
         for call in calls:
             args = call.get("args") or {}
             if call.get("name") in ("generate_video", "synthesize_voice") and not args.get("out"):
                 try:
-                    jobs.append((self.job(call["name"], args), call["id"]))
+                    job = self.job(call["name"], args)
                 except (ValidationError, ToolException):
                     continue
-        pools = {
-            kind: ThreadPoolExecutor(self.concurrency.get(kind, 1), f"render-{kind}")
-            for kind in {job.kind for job, _ in jobs}
-        }
-        try:
-            for job, call_id in jobs:
-                ledger = self.ledger_call(job, {}, job.file, call_id)
-                pools[job.kind].submit(self.cache.ahead, ledger, job.make, self.price(job.kind))
-        finally:
-            for pool in pools.values():
-                pool.shutdown(wait=True)
+                ledger = self.ledger_call(job, {}, job.file, call["id"])
+                jobs.append(Ahead(self, job.kind, ledger, job.make, self.price(job.kind)))
+        return jobs
 
     def replay(self, calls: list[dict[str, Any]]) -> None:
         """Carry out calls this run accepted before (in an earlier step, or before a crash)
@@ -195,13 +195,13 @@ class Studio:
             characters=[self.cast[name].look for name in names],
             setting=shot.setting,
         )
-        backend = self.backends["video"]
-        make: Make = partial(backend.generate, request)
+        backend, run = self.backends["video"], self.executor.run
+        make: Make = partial(run, backend, backend.generate, request)
         if isinstance(backend, RemoteVideoBackend):
             remote = backend
             make = Remote(
                 partial(remote.submit, request),
-                lambda task, out: remote.collect(task, request, out),
+                lambda task, out: run(remote, remote.collect, task, request, out),
             )
         file = f"shot-{call.shot:02d}/video.mp4"
         return Job("generate_video", "video", call.shot, request, make, file)
@@ -219,7 +219,8 @@ class Studio:
             text=line.text,
             language=self.language,
         )
-        speak = partial(self.backends["voice"].speak, request)
+        backend = self.backends["voice"]
+        speak = partial(self.executor.run, backend, backend.speak, request)
         file = f"shot-{call.shot:02d}/line-{call.line}.wav"
         return Job("synthesize_voice", "voice", call.shot, request, speak, file)
 
@@ -308,7 +309,7 @@ class Studio:
                 VIDEO_SUFFIXES,
             )
             inputs = {"video": self.root / picture.path, "audio": self.root / request.audio}
-            sync = partial(backend.sync, request, self.root)
+            sync = partial(self.executor.run, backend, backend.sync, request, self.root)
             job = Job("lip_sync", "lip_sync", number, request, sync, relative)
             picture = self._run(job, inputs, relative, target, call_id)
             self.syncs[number][line] = (call_id, call, picture)
@@ -388,6 +389,48 @@ class Studio:
     @staticmethod
     def _said(result: MediaResult) -> str:
         return f"{result.path} ({result.duration_seconds:.2f} s, cost {result.cost:g})"
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A video or voice made before its call's turn, by `studio`'s cache."""
+
+    studio: Studio
+    kind: str
+    call: Call
+    make: Make
+    price: float | None
+
+    def __call__(self) -> None:
+        board = self.studio.board
+        board.started(self.studio.cache.episode, self.call)
+        try:
+            self.studio.cache.ahead(self.call, self.make, self.price)
+        finally:
+            board.finished(self.call)
+
+
+def make_together(productions: list[tuple[Studio, list[dict[str, Any]]]]) -> None:
+    """Make what the calls of one or more productions (the episodes of a season) make ahead,
+    all at once: as many per backend at a time as the first production's concurrency allows."""
+    jobs = [job for studio, calls in productions for job in studio.ahead(calls)]
+    if not jobs:
+        return
+    first = productions[0][0]
+    bounds = first.concurrency
+    first.executor.start()
+    for studio in {id(job.studio): job.studio for job in jobs}.values():
+        studio.board.expect(sum(1 for job in jobs if job.studio is studio))
+    pools = {
+        kind: ThreadPoolExecutor(bounds.get(kind, 1), f"render-{kind}")
+        for kind in {job.kind for job in jobs}
+    }
+    try:
+        for job in jobs:
+            pools[job.kind].submit(job)
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=True)
 
 
 def _identity(backend: Any) -> str:

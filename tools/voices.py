@@ -197,6 +197,7 @@ class EmbeddedVoice:
     """Speaks a line with the character's voice id; keeps the phoneme timings."""
 
     name = "embedded"
+    cpu_bound = True  # worth worker processes (see tools/executor.py)
 
     def speak(self, request: VoiceRequest, out: Path) -> MediaResult:
         engine, name, pitch, speed = parse(request.voice_id)

@@ -48,6 +48,10 @@ language = "auto"          # the dialogue's language (en, zh, ...); auto: from t
 # dashscope = 0.24
 # [production.options.NAME] # a backend's own settings
 
+# [executor]                # where renders run: "local" (threads, and worker processes for
+# kind = "ray"              # the embedded renderers) or "ray" (`pip install 'writersroom[ray]'`)
+# address = ""              # a Ray cluster's address; empty starts a Ray runtime for the render
+
 [providers.openai]
 kind = "openai"
 # base_url = "http://127.0.0.1:8080/v1"
@@ -147,12 +151,26 @@ class ProductionConfig(BaseModel, extra="forbid"):
         return self
 
 
+class ExecutorConfig(BaseModel, extra="forbid"):
+    """`[executor]`: where renders run (see tools/executor.py)."""
+
+    kind: Literal["local", "ray"] = "local"
+    # ray: the cluster's address ("auto": the one running on this machine); empty: a Ray
+    # runtime started for the render
+    address: str = ""
+    # renders of a computing backend at once (local: its worker processes); default the CPUs
+    workers: int | None = Field(default=None, ge=1, le=1024)
+    # ray: backend name -> the resources each of its tasks asks for, e.g. {num_gpus = 1}
+    resources: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
 class ProjectConfig(BaseModel, extra="forbid"):
     models: dict[str, str] = Field(default_factory=lambda: {"default": DEFAULT_MODEL})
     room: RoomConfig = Field(default_factory=RoomConfig)
     memory: MemoryConfig = Field(default_factory=MemoryConfig)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     production: ProductionConfig = Field(default_factory=ProductionConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
 
     @field_validator("providers")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,10 @@ from writersroom.memory import EpisodeStatus, Memory, costs
 from writersroom.room import estimate as estimates
 from writersroom.room import production
 from writersroom.room.answers import summarize
+from writersroom.room.live import RenderStatus
 from writersroom.room.project import Project
 from writersroom.schemas import Script
+from writersroom.tools.board import JobBoard
 
 out = Console()
 err = Console(stderr=True)
@@ -100,57 +103,105 @@ def report_cut(project: Project, episode: int) -> None:
         )
 
 
+class ExecutorKind(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 def render(
     episode: Annotated[
         int | None, typer.Argument(help="Default the current episode.", min=1, max=MAX_EPISODE)
     ] = None,
     directory: Dir = Path("."),
     line: Lines = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every episode whose shots are approved, at once.")
+    ] = False,
     estimate: Annotated[
         bool, typer.Option("--estimate", help="Print what it would cost; render nothing.")
     ] = False,
+    executor: Annotated[
+        ExecutorKind | None,
+        typer.Option(help="Where renders run (default: [executor] kind in writersroom.toml)."),
+    ] = None,
 ) -> None:
-    """Make an episode's video: its production on from where it stopped, or again from the
-    director's calls (only what changed is redone)."""
+    """Make an episode's video, or every episode's (--all): its production on from where it
+    stopped, or again from the director's calls (only what changed is redone)."""
     with opened(directory) as project, project.writing():
-        number = episode or project.current_episode()
-        row = project.memory.episode(number)
-        if row is None:
-            raise InputError(f"episode {number} has not started: see `writersroom episodes`")
+        if executor is not None:
+            chosen = project.config.executor.model_copy(update={"kind": executor.value})
+            project.config = project.config.model_copy(update={"executor": chosen})
+        numbers = chosen_episodes(project, episode, every, bool(line))
         if estimate:
-            show_estimate(project, number)
+            show_estimate(project, numbers)
             return
-        project.lock.running(f"render of episode {number}")
+        project.lock.running(
+            "render of every episode" if every else f"render of episode {numbers[0]}"
+        )
         changes = parse_changes(line or [])
-        if row["status"] != EpisodeStatus.CUT or project.next_nodes(number):
-            if changes:
-                raise InputError(f"episode {number} is not cut yet: render it before --line")
+        directed = [n for n in numbers if not _cut(project, n)]
+        if changes and directed:
+            raise InputError(f"episode {directed[0]} is not cut yet: render it before --line")
+        runs = {}
+        for number in directed:  # the director's calls are still to be made
             project.produce(number)
             state = project.state(number)
-            run, cut = state["direction"]["run"], state["cut"]
-        else:
-            if changes:
-                change_lines(project.memory, number, changes)
-            made = production.render(project.config, project.memory, project.path, number)
-            run, cut = made["run"], made["cut"]
-        calls, cached, cost = costs.run_totals(project.db, number, run)
-        out.print(
-            f"{cut['video']} and {cut['srt']}: {cut['runtime_seconds']:.1f} s "
-            f"(target {cut['target_seconds']} s)",
-            soft_wrap=True,
-        )
-        out.print(
-            f"{calls} tool calls: {calls - cached} made, {cached} from the cache; cost {cost:g}"
-        )
+            runs[number] = (state["direction"]["run"], state["cut"])
+        again = [n for n in numbers if n not in runs]
+        if changes:
+            change_lines(project.memory, again[0], changes)
+        board = JobBoard(RenderStatus(err))
+        made = production.render(project.config, project.memory, project.path, again, board)
+        runs |= {number: (result["run"], result["cut"]) for number, result in made.items()}
+        for number in numbers:
+            run, cut = runs[number]
+            calls, cached, cost = costs.run_totals(project.db, number, run)
+            out.print(
+                f"{cut['video']} and {cut['srt']}: {cut['runtime_seconds']:.1f} s "
+                f"(target {cut['target_seconds']} s)",
+                soft_wrap=True,
+            )
+            out.print(
+                f"{calls} tool calls: {calls - cached} made, {cached} from the cache; cost {cost:g}"
+            )
 
 
-def show_estimate(project: Project, episode: int) -> None:
-    bible, script, shots, _ = production.stored_drafts(project.memory, episode)
-    studio = production.open_studio(
-        project.config, project.memory, project.path, episode, (bible, script, shots)
-    )
-    lines = estimates.estimate(studio, project.config.production)
-    table = Table(title=f"Episode {episode}: what its render would cost")
+def chosen_episodes(project: Project, episode: int | None, every: bool, lines: bool) -> list[int]:
+    """The episodes a render (or its estimate) is for: one, or (--all) every episode whose
+    shots are approved."""
+    if not every:
+        number = episode or project.current_episode()
+        if project.memory.episode(number) is None:
+            raise InputError(f"episode {number} has not started: see `writersroom episodes`")
+        return [number]
+    if episode is not None or lines:
+        raise InputError("--all renders every episode as it is: give no EPISODE and no --line")
+    approved = (EpisodeStatus.REMEMBERED, EpisodeStatus.CUT)
+    numbers = [row["number"] for row in project.memory.episodes() if row["status"] in approved]
+    if not numbers:
+        raise InputError("no episode has approved shots yet: see `writersroom status`")
+    return numbers
+
+
+def _cut(project: Project, episode: int) -> bool:
+    """Whether the episode is cut and its production finished: it can be made again from its
+    director's calls."""
+    row = project.memory.episode(episode) or {}
+    return row.get("status") == EpisodeStatus.CUT and not project.next_nodes(episode)
+
+
+def show_estimate(project: Project, episodes: list[int]) -> None:
+    lines = []
+    for episode in episodes:
+        bible, script, shots, _ = production.stored_drafts(project.memory, episode)
+        studio = production.open_studio(
+            project.config, project.memory, project.path, episode, (bible, script, shots)
+        )
+        lines += estimates.estimate(studio, project.config.production)
+    lines = estimates.merged(lines)
+    numbers = ", ".join(map(str, episodes))
+    named = f"Episode {numbers}" if len(episodes) == 1 else f"Episodes {numbers}"
+    table = Table(title=f"{named}: what rendering would cost")
     for column in ("Tool", "Backend", "Calls", "Seconds", "Cost"):
         table.add_column(column, justify="left" if column in ("Tool", "Backend") else "right")
     for line in lines:

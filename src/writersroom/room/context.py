@@ -14,6 +14,7 @@ from writersroom.memory import Memory
 from writersroom.providers import ModelRegistry
 from writersroom.room import answers
 from writersroom.room.prompting import render
+from writersroom.tools.board import JobBoard
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -32,6 +33,7 @@ class Room:
         report: called as (agent, task, None) when a step starts and with its usage when done.
         callbacks: LangChain callback handlers given every model call (live progress).
         invocation: this run of the graph (a resume is another): what counts "in a row".
+        board: the render jobs in flight (shown live, like `callbacks`).
     """
 
     config: ProjectConfig
@@ -43,6 +45,7 @@ class Room:
     report: Callable[[str, str, answers.Usage | None], None] = field(default=_silent)
     callbacks: list[Any] = field(default_factory=list)  # LangChain's, e.g. live progress
     invocation: str = field(default_factory=lambda: uuid4().hex)
+    board: JobBoard = field(default_factory=JobBoard)
 
     def ask(
         self,

@@ -81,6 +81,17 @@ def estimate(studio: Studio, production: ProductionConfig) -> list[Line]:
     return list(lines.values())
 
 
+def merged(lines: list[Line]) -> list[Line]:
+    """Lines of several episodes' estimates, one per tool and backend."""
+    totals: dict[tuple[str, str], Line] = {}
+    for line in lines:
+        total = totals.setdefault((line.tool, line.backend), Line(line.tool, line.backend))
+        total.calls += line.calls
+        total.seconds = round(total.seconds + line.seconds, 1)
+        total.cost = round(total.cost + line.cost, 4)
+    return list(totals.values())
+
+
 def check_budget(studio: Studio, production: ProductionConfig, episode: int) -> None:
     """Stop a render that would cost more than `[production] budget`, before any call."""
     budget = production.budget

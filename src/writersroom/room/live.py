@@ -1,4 +1,5 @@
-"""Live progress of a model's answer on the terminal: tokens so far, tokens/s and time left."""
+"""Live progress on the terminal: a model's answer (tokens so far, tokens/s and time left),
+and a render's jobs in flight."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from langchain_core.callbacks import BaseCallbackHandler
 from rich.console import Console
 from rich.status import Status
+
+from writersroom.tools.board import JobBoard
 
 
 class TokenMeter(BaseCallbackHandler):
@@ -62,3 +65,25 @@ class TokenMeter(BaseCallbackHandler):
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+
+class RenderStatus:
+    """A render's jobs (`JobBoard`) as one transient status line, while any is in flight."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._status: Status | None = None
+
+    def __call__(self, board: JobBoard) -> None:
+        if not self.console.is_terminal:
+            return
+        if not board.flying:
+            if self._status is not None:
+                self._status.stop()
+                self._status = None
+            return
+        if self._status is None:
+            self._status = self.console.status(board.line())
+            self._status.start()
+        else:
+            self._status.update(board.line())

@@ -31,11 +31,13 @@ from writersroom.speech import CJK, TAIL_SECONDS
 from writersroom.tools import registry, sheets, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
 from writersroom.tools.base import CharacterLook, MediaResult
+from writersroom.tools.board import JobBoard
 from writersroom.tools.cache import Call, RenderCache
 from writersroom.tools.calls import CastMember, PlannedLine, PlannedShot
+from writersroom.tools.executor import executor_for
 from writersroom.tools.lipsync import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from writersroom.tools.safety import inside
-from writersroom.tools.toolkit import Studio
+from writersroom.tools.toolkit import Studio, make_together
 
 AGENT = "director"
 TASK = "produce"  # the director's tool calls (its prompt: prompts/produce.md)
@@ -125,9 +127,11 @@ def open_studio(
     drafts: tuple[SeriesBible, Script, ShotList],
     run: int | None = None,
     invocation: str | None = None,
+    board: JobBoard | None = None,
 ) -> Studio:
-    """The episode's production; `run` numbers it in the cost ledger (default the next), and
-    `invocation` is the command carrying it out (see `RenderCache`)."""
+    """The episode's production; `run` numbers it in the cost ledger (default the next),
+    `invocation` is the command carrying it out (see `RenderCache`), and `board` shows its
+    jobs in flight."""
     bible, script, shots = drafts
     production = config.production
     language = language_of(config, script)
@@ -140,6 +144,7 @@ def open_studio(
         "voice": registry.load("voice", voice, options.get(voice)),
         "lip_sync": registry.load("lip_sync", lip_sync, options.get(lip_sync)),
     }
+    executor = executor_for(config.executor)
     cast = cast_members(memory, bible, language)
     drawer = registry.load("image", production.image, options.get(production.image))
     looks = [member.look for member in cast.values()]
@@ -151,9 +156,11 @@ def open_studio(
         cache=RenderCache(memory.db, project / RENDER_DIR, episode, run, invocation),
         backends=backends,
         concurrency={
-            kind: production.concurrency.get(b.name, getattr(b, "concurrency", 1))
+            kind: production.concurrency.get(b.name) or executor.bound(b)
             for kind, b in backends.items()
         },
+        executor=executor,
+        board=board or JobBoard(),
         prices=production.prices,
         plan=plan_of(script, shots),
         cast=cast,
@@ -185,7 +192,14 @@ def open_production(
     """The episode's studio holding what the director's accepted calls made so far: they are
     carried out again from the cache, which adds no ledger row and pays nothing."""
     studio = open_studio(
-        room.config, room.memory, room.models.project, room.episode, drafts, run, room.invocation
+        room.config,
+        room.memory,
+        room.models.project,
+        room.episode,
+        drafts,
+        run,
+        room.invocation,
+        room.board,
     )
     kept = (room.memory.episode(room.episode) or {}).get("calls")
     if kept:
@@ -379,23 +393,31 @@ def stored_drafts(
     )
 
 
-def render(config: ProjectConfig, memory: Memory, project: Path, episode: int) -> dict[str, Any]:
-    """Make the episode again from its director's calls; only what changed is made anew."""
-    bible, script, shots, outline = stored_drafts(memory, episode)
-    studio = open_studio(config, memory, project, episode, (bible, script, shots))
-    calls = json.loads((memory.episode(episode) or {}).get("calls") or "[]")
-    failed = [m.content for m in studio.execute(calls) if m.status == "error"]
-    if failed or studio.missing():
-        problems = "; ".join([*map(str, failed), *studio.missing()])
-        raise InputError(f"episode {episode} cannot be made from its calls again: {problems}")
-    made = summary(studio)
-    return made | {
-        "cut": cut(
-            config,
-            memory,
-            project,
-            episode,
-            made,
-            (bible.title, script.title, outline.target_runtime_seconds),
-        )
-    }
+def render(
+    config: ProjectConfig,
+    memory: Memory,
+    project: Path,
+    episodes: list[int],
+    board: JobBoard | None = None,
+) -> dict[int, dict[str, Any]]:
+    """Make episodes again from their director's calls; only what changed is made anew. The
+    videos and voices of all of them are made at once (within each backend's bound), then
+    each episode is carried out in order and cut."""
+    opened = []
+    for episode in episodes:
+        bible, script, shots, outline = stored_drafts(memory, episode)
+        studio = open_studio(config, memory, project, episode, (bible, script, shots), board=board)
+        calls = json.loads((memory.episode(episode) or {}).get("calls") or "[]")
+        titles = (bible.title, script.title, outline.target_runtime_seconds)
+        opened.append((studio, calls, titles))
+    make_together([(studio, calls) for studio, calls, _ in opened])
+    results = {}
+    for studio, calls, titles in opened:
+        episode = studio.cache.episode
+        failed = [m.content for m in studio.execute(calls) if m.status == "error"]
+        if failed or studio.missing():
+            problems = "; ".join([*map(str, failed), *studio.missing()])
+            raise InputError(f"episode {episode} cannot be made from its calls again: {problems}")
+        made = summary(studio)
+        results[episode] = made | {"cut": cut(config, memory, project, episode, made, titles)}
+    return results

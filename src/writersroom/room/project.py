@@ -38,9 +38,10 @@ from writersroom.room.answers import summarize
 from writersroom.room.checkpoints import validate_draft
 from writersroom.room.context import Room
 from writersroom.room.graph import compiled
-from writersroom.room.live import TokenMeter
+from writersroom.room.live import RenderStatus, TokenMeter
 from writersroom.room.runlock import RunLock
 from writersroom.schemas import Decision, Premise
+from writersroom.tools.board import JobBoard
 
 Reporter = Callable[[str, str, answers.Usage | None], None]
 
@@ -194,6 +195,7 @@ class Project(ProjectView):
         if self.report:
             room.report = self.report
             room.callbacks = [TokenMeter(Console(stderr=True))]
+            room.board = JobBoard(RenderStatus(Console(stderr=True)))
         return room
 
     def _invoke(self, episode: int, value: Any) -> None:
