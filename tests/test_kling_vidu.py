@@ -1,9 +1,10 @@
-"""The Kling and Vidu video backends against loopback servers that answer in the shapes of the
-providers' API documents: Kling's JWT-signed text2video task (`data.task_id`, then
-`task_status` submitted/processing/succeed/failed and `task_result.videos`; error answers
-`{code, message}`), Vidu's `Token` text2video task (`task_id`, then `/creations` with `state`
-and `creations`, or `err_code`). Result URLs point back at the server, which serves a real
-clip."""
+"""The Kling and Vidu backends against loopback servers that answer in the shapes of the
+providers' API documents: Kling's JWT-signed tasks (`data.task_id`, then `task_status`
+submitted/processing/succeed/failed and `task_result.videos` or `.images`; error answers
+`{code, message}`) for text2video, multi-image2video, lip-sync (`input.video_id`, the line as
+`audio_file`) and image generation; Vidu's `Token` text2video task (`task_id`, then
+`/creations` with `state` and `creations`, or `err_code`). Result URLs point back at the
+server, which serves a real clip and a real image."""
 
 from __future__ import annotations
 
@@ -17,13 +18,25 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import numpy as np
 import pytest
 from PIL import Image
 
 from writersroom.errors import ConfigError
-from writersroom.tools.base import CharacterLook, Reference, VideoRequest
+from writersroom.tools import registry
+from writersroom.tools.base import (
+    CharacterLook,
+    ImageRequest,
+    LipSyncRequest,
+    Reference,
+    VideoRequest,
+    View,
+)
 from writersroom.tools.kling import KlingVideo
-from writersroom.tools.media import RenderError, probe, run
+from writersroom.tools.kling_image import KlingImage
+from writersroom.tools.kling_lipsync import KlingLipSync
+from writersroom.tools.media import RenderError, probe, read_audio, run, write_wav
+from writersroom.tools.sheets import SIZES
 from writersroom.tools.vidu import ViduVideo
 
 ACCESS, SECRET = "ak-test-0123", "sk-secret-4567-89ab-cdef-0123-4567-89ab"
@@ -33,9 +46,9 @@ FAST = {"poll_seconds": 0.01, "retry_seconds": 0.01}
 class Provider(ThreadingHTTPServer):
     """Records every request; answers from per-route queues of (status, body)."""
 
-    def __init__(self, clip: bytes) -> None:
+    def __init__(self, files: dict[str, bytes]) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
-        self.clip = clip
+        self.files = files  # served at /files/NAME
         self.requests: list[dict[str, Any]] = []
         self.replies: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
 
@@ -58,8 +71,8 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length)) if length else None
         record = {"method": method, "path": self.path, "headers": dict(self.headers)}
         self.server.requests.append(record | {"body": body, "at": time.monotonic()})
-        if self.path == "/files/clip.mp4":
-            status, data, kind = 200, self.server.clip, "video/mp4"
+        if (name := self.path.removeprefix("/files/")) in self.server.files:
+            status, data, kind = 200, self.server.files[name], "application/octet-stream"
         else:
             queue = self.server.replies.get((method, self.path)) or [(404, {"message": "none"})]
             status, reply = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -85,7 +98,7 @@ def provider(tmp_path: Path) -> Iterator[Provider]:
     clip = tmp_path / "clip.mp4"
     lavfi = ["-f", "lavfi", "-i", "testsrc=size=540x960:rate=24:duration=5"]
     run([*lavfi, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)])
-    server = Provider(clip.read_bytes())
+    server = Provider({"clip.mp4": clip.read_bytes()})
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
@@ -130,6 +143,17 @@ def kling_task(status: str, **more: Any) -> dict[str, Any]:
     return {"code": 0, "message": "SUCCEED", "request_id": "r-1", "data": data}
 
 
+def assert_signed(request: dict[str, Any]) -> None:
+    """The request carries Kling's JWT: the access key, signed with the secret key, for 30 min."""
+    token = request["headers"]["Authorization"].removeprefix("Bearer ")
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["iss"] == ACCESS
+    assert claims["exp"] - claims["nbf"] == 1805  # thirty minutes, from five seconds ago
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, SECRET[::-1], algorithms=["HS256"])
+
+
 KLING_SUBMIT, KLING_POLL = "/v1/videos/text2video", "/v1/videos/text2video/kt-1"
 
 
@@ -145,13 +169,7 @@ def test_kling_signs_a_jwt_submits_polls_and_conforms_the_clip(
     result = kling(provider, price_per_call=0.1, price_per_second=0.05).generate(shot(), out)
 
     (submit,) = provider.sent("POST", KLING_SUBMIT)
-    token = submit["headers"]["Authorization"].removeprefix("Bearer ")
-    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
-    assert claims["iss"] == ACCESS
-    assert claims["exp"] - claims["nbf"] == 1805  # thirty minutes, from five seconds ago
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(token, SECRET[::-1], algorithms=["HS256"])
+    assert_signed(submit)
     body = submit["body"]
     assert (body["model_name"], body["aspect_ratio"], body["mode"]) == ("kling-v1-6", "9:16", "std")
     assert body["duration"] == "5"  # a string, the clip length covering the 4 s shot
@@ -163,6 +181,7 @@ def test_kling_signs_a_jwt_submits_polls_and_conforms_the_clip(
     assert clip["duration"] == pytest.approx(4.0, abs=0.05)
     assert result.cost == pytest.approx(0.1 + 0.05 * 5)
     assert result.meta["task_id"] == "kt-1"
+    assert result.meta["kling_video_id"] == "v1"  # by which Kling's lip-sync takes the shot
 
 
 def test_kling_tries_again_after_429_and_5xx(provider: Provider, tmp_path: Path) -> None:
@@ -281,3 +300,173 @@ def test_vidu_gives_each_characters_sheet_for_shots_with_characters(
     sent = [base64.b64decode(image.removeprefix(prefix)) for image in body["images"]]
     views = [f"{n}-{v}.png" for v in ("portrait", "figure") for n in ("Lena", "Marco")]
     assert sent == [(tmp_path / view).read_bytes() for view in views]
+
+
+LIPSYNC, LIPSYNC_POLL = "/v1/videos/lip-sync", "/v1/videos/lip-sync/ls-1"
+RATE = 16000
+
+
+def kling_shot(provider: Provider, root: Path) -> Path:
+    """Shot 3 made by the Kling video backend into the render folder, its meta beside it as
+    the render cache keeps it; and its line, 1.2 s of tone."""
+    provider.reply("POST", KLING_SUBMIT, kling_task("submitted"))
+    videos = {"videos": [{"id": "v1", "url": f"{provider.url}/files/clip.mp4", "duration": "5"}]}
+    provider.reply("GET", KLING_POLL, kling_task("succeed", task_result=videos))
+    video = root / "shot-03" / "video.mp4"
+    made = kling(provider).generate(shot(), video)
+    video.with_name("video.mp4.json").write_text(json.dumps(made.meta), encoding="utf-8")
+    tone = 0.5 * np.sin(2 * np.pi * 330 * np.arange(round(1.2 * RATE)) / RATE)
+    write_wav(root / "shot-03" / "line-1.wav", tone.astype(np.float32), RATE)
+    return video
+
+
+def lip_sync(offset: float = 0.5) -> LipSyncRequest:
+    return LipSyncRequest(
+        shot=3,
+        speaker="Lena",
+        video="shot-03/video.mp4",
+        audio="shot-03/line-1.wav",
+        offset_seconds=offset,
+    )
+
+
+def kling_lipsync(provider: Provider) -> KlingLipSync:
+    return KlingLipSync(access_key=ACCESS, secret_key=SECRET, base_url=provider.url, **FAST)
+
+
+def test_kling_lip_syncs_its_own_shot_by_id_with_the_placed_line(
+    provider: Provider, tmp_path: Path
+) -> None:
+    root = tmp_path / "render"
+    kling_shot(provider, root)
+    provider.reply("POST", LIPSYNC, kling_task("submitted", task_id="ls-1"))
+    provider.reply("GET", LIPSYNC_POLL, kling_task("processing", task_id="ls-1"))
+    synced = {"videos": [{"id": "v2", "url": f"{provider.url}/files/clip.mp4", "duration": "5"}]}
+    provider.reply("GET", LIPSYNC_POLL, kling_task("succeed", task_id="ls-1", task_result=synced))
+    out = root / "shot-03" / "lipsync-1.mp4"
+
+    result = kling_lipsync(provider).sync(lip_sync(offset=0.5), root, out)
+
+    (submit,) = provider.sent("POST", LIPSYNC)
+    assert_signed(submit)
+    sent = submit["body"]["input"]
+    assert (sent["video_id"], sent["mode"], sent["audio_type"]) == ("v1", "audio2video", "file")
+    assert "video_url" not in sent  # one or the other
+    placed = tmp_path / "placed.wav"
+    placed.write_bytes(base64.b64decode(sent["audio_file"]))
+    heard, line = read_audio(placed, RATE), read_audio(root / "shot-03" / "line-1.wav", RATE)
+    start = round(0.5 * RATE)
+    assert len(heard) == pytest.approx(4.0 * RATE, abs=RATE * 0.02)  # the shot's length
+    assert np.abs(heard[:start]).max() < 1e-3  # silent until the line's offset
+    assert np.abs(heard[start : start + len(line)] - line).max() < 1e-3  # then the line
+    assert np.abs(heard[start + len(line) :]).max() < 1e-3
+    assert len(provider.sent("GET", LIPSYNC_POLL)) == 2
+    info = probe(out)
+    assert (info["video"], info["width"], info["height"]) == ("h264", 720, 1280)
+    assert info["duration"] == pytest.approx(4.0, abs=0.05)
+    assert "audio" not in info  # like every shot file: the cut mixes the voices itself
+    assert (result.meta["task_id"], result.meta["kling_video_id"]) == ("ls-1", "v2")
+
+
+def test_kling_lip_sync_of_a_shot_kling_did_not_make_asks_nothing(
+    provider: Provider, tmp_path: Path
+) -> None:
+    root = tmp_path / "render"
+    kling_shot(provider, root).with_name("video.mp4.json").write_text('{"model": "wan2.1"}')
+    provider.requests.clear()
+
+    with pytest.raises(RenderError, match=r"shot-03/video.mp4 was not made by Kling"):
+        kling_lipsync(provider).sync(lip_sync(), root, root / "out.mp4")
+    assert provider.requests == []
+
+
+def test_kling_lip_sync_tries_busy_answers_again_and_keeps_a_failed_tasks_reason(
+    provider: Provider, tmp_path: Path
+) -> None:
+    root = tmp_path / "render"
+    kling_shot(provider, root)
+    provider.reply("POST", LIPSYNC, {"code": 1303, "message": "parallel task over"}, 429)
+    provider.reply("POST", LIPSYNC, {"code": 5000, "message": "internal error"}, 500)
+    provider.reply("POST", LIPSYNC, kling_task("submitted", task_id="ls-1"))
+    failed = kling_task("failed", task_id="ls-1", task_status_msg="no face found in the video")
+    provider.reply("GET", LIPSYNC_POLL, failed)
+    out = root / "out.mp4"
+
+    with pytest.raises(RenderError, match="task ls-1 failed: no face found in the video"):
+        kling_lipsync(provider).sync(lip_sync(), root, out)
+    assert len(provider.sent("POST", LIPSYNC)) == 3
+    assert not out.exists()
+
+
+IMAGES, IMAGES_POLL = "/v1/images/generations", "/v1/images/generations/ki-1"
+
+
+def kling_image(provider: Provider, **options: Any) -> KlingImage:
+    return KlingImage(
+        access_key=ACCESS, secret_key=SECRET, base_url=provider.url, **FAST, **options
+    )
+
+
+@pytest.mark.parametrize(("view", "ratio"), [("portrait", "1:1"), ("figure", "9:16")])
+def test_kling_draws_a_sheet_view_at_its_ratio_and_size(
+    provider: Provider, tmp_path: Path, view: View, ratio: str
+) -> None:
+    drawn = tmp_path / "drawn.png"
+    Image.new("RGB", (1000, 1400), (200, 120, 90)).save(drawn)  # not the view's own size
+    provider.files["drawn.png"] = drawn.read_bytes()
+    provider.reply("POST", IMAGES, kling_task("submitted", task_id="ki-1"))
+    provider.reply("GET", IMAGES_POLL, kling_task("processing", task_id="ki-1"))
+    images = {"images": [{"index": 0, "url": f"{provider.url}/files/drawn.png"}]}
+    provider.reply("GET", IMAGES_POLL, kling_task("succeed", task_id="ki-1", task_result=images))
+    lena = CharacterLook(name="Lena", look="grey suit, silver earrings", seed=77)
+    request = ImageRequest(character=lena, view=view, notes="hair shorter, no glasses")
+    out = tmp_path / "characters" / f"lena-{view}.png"
+
+    result = kling_image(provider).draw(request, out)
+
+    (submit,) = provider.sent("POST", IMAGES)
+    assert_signed(submit)
+    body = submit["body"]
+    assert (body["model_name"], body["aspect_ratio"], body["n"]) == ("kling-v1", ratio, 1)
+    assert "Lena" in body["prompt"] and "grey suit, silver earrings" in body["prompt"]
+    assert "hair shorter, no glasses" in body["prompt"]
+    assert body["negative_prompt"]
+    with Image.open(out) as saved:
+        assert (saved.format, saved.size) == ("PNG", SIZES[view])
+    assert (result.meta["view"], result.meta["task_id"]) == (view, "ki-1")
+
+
+def test_kling_sheet_task_that_fails_keeps_its_reason(provider: Provider, tmp_path: Path) -> None:
+    provider.reply("POST", IMAGES, kling_task("submitted", task_id="ki-1"))
+    failed = kling_task("failed", task_id="ki-1", task_status_msg="risk control")
+    provider.reply("GET", IMAGES_POLL, failed)
+    lena = CharacterLook(name="Lena", look="grey suit", seed=77)
+    out = tmp_path / "lena-portrait.png"
+
+    with pytest.raises(RenderError, match="task ki-1 failed: risk control"):
+        kling_image(provider).draw(ImageRequest(character=lena, view="portrait"), out)
+    (submit,) = provider.sent("POST", IMAGES)
+    assert "Notes" not in submit["body"]["prompt"]
+    assert not out.exists()
+
+
+def test_one_kling_options_table_builds_every_kling_backend(provider: Provider) -> None:
+    options = {
+        "model": "kling-v2-1",
+        "mode": "pro",
+        "durations": [5, 10],
+        "price_per_second": 0.1,
+        "image_model": "kling-v2",
+        "access_key": ACCESS,
+        "secret_key": SECRET,
+        "base_url": provider.url,
+    }
+    video = registry.load("video", "kling", options)
+    lips = registry.load("lip_sync", "kling", options)
+    drawer = registry.load("image", "kling", options)
+
+    assert isinstance(video, KlingVideo) and video.model == "kling-v2-1"
+    assert isinstance(lips, KlingLipSync) and isinstance(drawer, KlingImage)
+    assert drawer.model == "kling-v2"
+    with pytest.raises(ConfigError, match="colour"):  # a wrong option is still an error
+        registry.load("image", "kling", options | {"colour": "red"})

@@ -1,5 +1,6 @@
 """What the real video backends share: the text and seed a picture model is given for a shot,
-downloading a result URL, and conforming a clip a service returned to the shot format."""
+downloading a result URL, conforming a clip a service returned to the shot format, and a voice
+line placed in its shot for a lip-sync service."""
 
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ def conform_video(source: Path, out: Path, duration: float) -> None:
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     run(["-i", str(source), "-vf", picture, "-t", f"{duration:.3f}", "-an", *ENCODE, str(out)])
+
+
+def place_line(audio: Path, offset: float, length: float, out: Path) -> None:
+    """A voice line as a mono WAV the length of its shot (at least 2 s, the least lip-sync
+    services take): silence for `offset` seconds, the line, then silence."""
+    delay = round(offset * 1000)
+    placed = f"adelay={delay}:all=1,apad=whole_dur={max(2.0, length)}"
+    run(["-i", str(audio), "-af", placed, "-ac", "1", str(out)])
 
 
 def download(url: str, out: Path, timeout: float) -> None:

@@ -41,12 +41,13 @@ from writersroom.tools.base import (
 from writersroom.tools.clips import (
     conform_video,
     download,
+    place_line,
     references,
     shot_description,
     shot_seed,
 )
-from writersroom.tools.media import RenderError, probe, run
-from writersroom.tools.safety import inside
+from writersroom.tools.media import RenderError, probe
+from writersroom.tools.safety import existing
 
 AUDIO = (".wav", ".mp3", ".m4a", ".aac", ".flac")
 
@@ -321,14 +322,12 @@ class VideoRetalk(DashScopeBackend):
 
     def sync(self, request: LipSyncRequest, root: Path, out: Path) -> MediaResult:
         key = self.key()
-        video = _existing(root, request.video, (".mp4",))
-        audio = _existing(root, request.audio, AUDIO)
+        video = existing(root, request.video, (".mp4",))
+        audio = existing(root, request.audio, AUDIO)
         shot = probe(video)["duration"]
         with tempfile.TemporaryDirectory(prefix="wr-retalk-") as scratch:
             speech = Path(scratch) / "speech.wav"
-            delay = round(request.offset_seconds * 1000)
-            placed = f"adelay={delay}:all=1,apad=whole_dur={max(2.0, shot)}"
-            run(["-i", str(audio), "-af", placed, "-ac", "1", str(speech)])
+            place_line(audio, request.offset_seconds, shot, speech)
             with self.calling():
                 _, video_url, certificate = check_and_upload_local(
                     self.model, str(video), key, base_address=self.base_url
@@ -366,14 +365,6 @@ class VideoRetalk(DashScopeBackend):
             cost=self.cost(billed),
             meta={"model": self.model, "task_id": output["task_id"], "billed_seconds": billed},
         )
-
-
-def _existing(root: Path, relative: str, suffixes: tuple[str, ...]) -> Path:
-    """A file of the render folder named by a request; elsewhere or missing is a RenderError."""
-    path = inside(root, relative, suffixes)
-    if not path.is_file():
-        raise RenderError(f"{relative!r} has not been rendered yet")
-    return path
 
 
 def _timed(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,19 @@
-"""generate_video on Kling (Kuaishou's video models), through its HTTP API.
+"""Kling (Kuaishou's video and image models) through its HTTP API: what every Kling backend
+shares (`Kling`), and generate_video on it (`KlingVideo`).
 
 Every request carries a JWT signed (HS256) from the access key and the secret key, valid for
-30 minutes. A shot is a text-to-video task at 9:16, or a multi-image-to-video task with the
-portraits of its characters' reference sheets (up to four) when it has characters: submitted,
-then polled until it succeeds; its clip is downloaded and conformed to the shot. A 429 (too
-many requests or tasks at once) or a 5xx answer is tried again with backoff; a content-policy
-refusal is not.
+30 minutes. Every Kling job is a task: submitted (`data.task_id`), then polled until its
+`task_status` is `succeed` (its results in `task_result`) or `failed` (Kling's reason in
+`task_status_msg`). A 429 (too many requests or tasks at once) or a 5xx answer is tried again
+with backoff; a content-policy refusal is not.
+
+A shot is a text-to-video task at 9:16, or a multi-image-to-video task with the portraits of
+its characters' reference sheets (up to four) when it has characters; its clip is downloaded
+and conformed to the shot, and the Kling id of the video is kept in the result's meta
+(`kling_video_id`), by which Kling's lip-sync takes it (`kling_lipsync`).
+
+`[production.options.kling]` is one table for every Kling backend (video, lip_sync, image):
+each is built from all of it and leaves the options that are another's (`OWN`).
 """
 
 from __future__ import annotations
@@ -17,28 +25,38 @@ import jwt
 
 from writersroom.tools.base import VideoRequest
 from writersroom.tools.clips import inline, references, shot_description, shot_seed
-from writersroom.tools.tasks_http import Task, TaskVideo, env_key
+from writersroom.tools.tasks_http import Task, TaskBackend, TaskVideo, env_key
 
+BASE_URL = "https://api-singapore.klingai.com"
 STATES = {"submitted": "running", "processing": "running", "succeed": "succeeded"}
+OWN = {  # the options of the shared table that only one kind of Kling backend takes
+    "video": {"model", "mode", "durations", "price_per_call", "price_per_second"},
+    "image": {"image_model", "negative_prompt"},
+}
 
 
-class KlingVideo(TaskVideo):
+def own(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options of the shared Kling table less those that are other kinds' own."""
+    theirs = set().union(*(names for other, names in OWN.items() if other != kind))
+    return {key: value for key, value in options.items() if key not in theirs}
+
+
+class Kling(TaskBackend):
+    """A Kling backend: its keys, the JWT they sign, Kling's error answers and its tasks."""
+
     name = "kling"
 
     def __init__(
         self,
-        model: str = "kling-v1-6",
+        label: str,
         *,
         access_key: str | None = None,
         secret_key: str | None = None,
-        base_url: str = "https://api-singapore.klingai.com",
-        mode: str = "std",
-        durations: tuple[int, ...] | list[int] = (5, 10),
+        base_url: str = BASE_URL,
         **settings: Any,
     ) -> None:
-        self.mode = mode
         self.access_key, self.secret_key = access_key, secret_key
-        super().__init__(model, base_url, durations=durations, **settings)
+        super().__init__(label, base_url, **settings)
 
     def token(self) -> str:
         """A JWT of the access key, signed with the secret key, valid for 30 minutes."""
@@ -56,6 +74,35 @@ class KlingVideo(TaskVideo):
         refused = " (refused by Kling's content policy)" if code in (1300, 1301) else ""
         return f"code {code}: {message}{refused}" if code is not None else message
 
+    def start(self, path: str, body: dict[str, Any]) -> str:
+        """Submit a task; its id."""
+        return str(self.client.call("POST", path, body)["data"]["task_id"])
+
+    def task(self, path: str, results: str) -> Task:
+        """A task as one poll of `path` reads it; when it succeeded, its first result (of
+        `task_result[results]`): URL, seconds billed and Kling's id."""
+        data = self.client.call("GET", path)["data"]
+        state = STATES.get(data.get("task_status"), "failed")
+        if state != "succeeded":
+            return Task(state, reason=data.get("task_status_msg") or str(data.get("task_status")))
+        made = data["task_result"][results][0]
+        billed = float(made.get("duration") or 0)
+        kept = {f"kling_{results[:-1]}_id": str(made["id"])} if made.get("id") else {}
+        return Task(state, made["url"], billed_seconds=billed, meta=kept)
+
+
+class KlingVideo(Kling, TaskVideo):
+    def __init__(
+        self,
+        model: str = "kling-v1-6",
+        *,
+        mode: str = "std",
+        durations: tuple[int, ...] | list[int] = (5, 10),
+        **settings: Any,
+    ) -> None:
+        self.mode = mode
+        super().__init__(model, durations=durations, **own("video", settings))
+
     @staticmethod
     def endpoint(request: VideoRequest) -> str:
         return "/v1/videos/multi-image2video" if references(request) else "/v1/videos/text2video"
@@ -71,13 +118,7 @@ class KlingVideo(TaskVideo):
         }
         if images := references(request):
             body["image_list"] = [{"image": inline(image)} for image in images]
-        answer = self.client.call("POST", self.endpoint(request), body)
-        return str(answer["data"]["task_id"])
+        return self.start(self.endpoint(request), body)
 
     def poll(self, task_id: str, request: VideoRequest) -> Task:
-        data = self.client.call("GET", f"{self.endpoint(request)}/{task_id}")["data"]
-        state = STATES.get(data.get("task_status"), "failed")
-        if state != "succeeded":
-            return Task(state, reason=data.get("task_status_msg") or str(data.get("task_status")))
-        video = data["task_result"]["videos"][0]
-        return Task(state, video["url"], billed_seconds=float(video.get("duration") or 0))
+        return self.task(f"{self.endpoint(request)}/{task_id}", "videos")

@@ -36,3 +36,11 @@ def inside(root: Path, relative: str, suffixes: tuple[str, ...]) -> Path:
     if not path.is_relative_to(base):
         raise RenderError(f"{relative!r} leads outside the render folder")
     return path
+
+
+def existing(root: Path, relative: str, suffixes: tuple[str, ...]) -> Path:
+    """A file of the render folder named by a request; elsewhere or missing is a RenderError."""
+    path = inside(root, relative, suffixes)
+    if not path.is_file():
+        raise RenderError(f"{relative!r} has not been rendered yet")
+    return path

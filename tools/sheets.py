@@ -33,6 +33,26 @@ VIEWS: tuple[View, ...] = ("portrait", "figure")
 SIZES = {"portrait": (WIDTH, WIDTH), "figure": (WIDTH, 1280)}
 
 
+SHOWN = {
+    "portrait": "a front-facing head-and-shoulders portrait",
+    "figure": "a front-facing full-length figure, standing, head to toe",
+}
+
+
+def sheet_description(request: ImageRequest) -> str:
+    """The text a picture model is given for a view of a character's sheet: the view, the
+    character's fixed look, a plain ground, and the notes it is made again with."""
+    look = request.character.look.strip().rstrip(".")
+    parts = [
+        f"Character reference sheet: {SHOWN[request.view]} of {request.character.name}",
+        look,
+        "one person, plain light grey background, even studio light, no text",
+    ]
+    if request.notes.strip():
+        parts.append(f"Notes: {request.notes.strip().rstrip('.')}")
+    return ". ".join(parts) + "."
+
+
 class DrawnSheet:
     """draw_character, embedded: the storyboard's drawing of the character."""
 

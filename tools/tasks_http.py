@@ -1,6 +1,6 @@
-"""What the HTTP video providers (Kling, Vidu) share: a key read when a call is made, JSON
-requests that wait and try again on 429 and 5xx answers, polling a task to its end, and the
-clip it made conformed to the shot (`TaskVideo`).
+"""What the backends on HTTP providers (Kling, Vidu) share: a key read when a call is made, JSON
+requests that wait and try again on 429 and 5xx answers, polling a task to its end
+(`TaskBackend`), and the clip a video task made conformed to the shot (`TaskVideo`).
 
 Each backend says how its answers read (`poll`): a task's state, its result URL and, when it
 failed, the provider's reason. Submitting and collecting are separate steps, so that the
@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class Task:
     url: str = ""
     reason: str = ""
     billed_seconds: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # kept in the result's meta
 
 
 def env_key(value: str | None, variable: str, backend: str) -> str:
@@ -121,15 +122,49 @@ class TaskClient:
             time.sleep(every)
 
 
-class TaskVideo:
+class TaskBackend:
+    """A backend on an HTTP provider's tasks: its client, which tries busy answers again, and
+    its time limits. A provider's backend gives its `headers` and its error answers' `reason`;
+    `label` names it in errors."""
+
+    name = "task-backend"
+    concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
+    provider = True  # its jobs wait on the provider: polled from this process (tools/executor.py)
+
+    def __init__(
+        self,
+        label: str,
+        base_url: str,
+        *,
+        wait_seconds: float = 1800,
+        poll_seconds: float = 5,
+        download_seconds: float = 120,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        self.wait_seconds, self.poll_seconds = wait_seconds, poll_seconds
+        self.download_seconds = download_seconds
+        self.client = TaskClient(
+            f"{self.name} ({label})", base_url, self.headers, self.reason, backoff=retry_seconds
+        )
+
+    def headers(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def reason(self, answer: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def finish(self, poll: Callable[[], Task], task_id: str) -> Task:
+        """Poll a task until it succeeds, within `wait_seconds` (see `TaskClient.wait`)."""
+        return self.client.wait(poll, task_id, self.wait_seconds, self.poll_seconds)
+
+
+class TaskVideo(TaskBackend):
     """generate_video as an HTTP provider's task: `submit` starts it, `collect` polls it
     (`poll`), downloads its clip and conforms it to the shot. A provider's backend gives its
     `headers`, its error answers' `reason`, `submit` and `poll`; cost is per call plus per
     second of the clip length asked for (the shortest of `durations` covering the shot)."""
 
     name = "task-video"
-    concurrency = 4  # tasks at once, unless [production.concurrency] says otherwise
-    provider = True  # its jobs wait on the provider: polled from this process (tools/executor.py)
 
     def __init__(
         self,
@@ -139,25 +174,12 @@ class TaskVideo:
         durations: tuple[int, ...] | list[int] = (5,),
         price_per_call: float = 0.0,
         price_per_second: float = 0.0,
-        wait_seconds: float = 1800,
-        poll_seconds: float = 5,
-        download_seconds: float = 120,
-        retry_seconds: float = 2.0,
+        **settings: Any,
     ) -> None:
         self.model = model
         self.durations = sorted(durations)
         self.price_per_call, self.price_per_second = price_per_call, price_per_second
-        self.wait_seconds, self.poll_seconds = wait_seconds, poll_seconds
-        self.download_seconds = download_seconds
-        self.client = TaskClient(
-            f"{self.name} ({model})", base_url, self.headers, self.reason, backoff=retry_seconds
-        )
-
-    def headers(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def reason(self, answer: dict[str, Any]) -> str:
-        raise NotImplementedError
+        super().__init__(model, base_url, **settings)
 
     def submit(self, request: VideoRequest) -> str:
         raise NotImplementedError
@@ -175,9 +197,7 @@ class TaskVideo:
         return self.collect(self.submit(request), request, out)
 
     def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
-        done = self.client.wait(
-            lambda: self.poll(task_id, request), task_id, self.wait_seconds, self.poll_seconds
-        )
+        done = self.finish(lambda: self.poll(task_id, request), task_id)
         billed = done.billed_seconds or self.clip_seconds(request.duration_seconds)
         with tempfile.TemporaryDirectory(prefix=f"wr-{self.name}-") as scratch:
             clip = Path(scratch) / "clip.mp4"
@@ -187,5 +207,5 @@ class TaskVideo:
             path=str(out),
             duration_seconds=probe(out)["duration"],
             cost=self.price_per_call + self.price_per_second * billed,
-            meta={"model": self.model, "task_id": task_id, "billed_seconds": billed},
+            meta={"model": self.model, "task_id": task_id, "billed_seconds": billed, **done.meta},
         )
