@@ -45,7 +45,7 @@ def sheet(
     with opened(directory) as project:
         drawn = redraw(project, name, notes, views)
         kept = project.memory.sheets()[drawn.name]
-        lines = [f"Drew {drawn.name}'s sheet again:"]
+        lines = [f"Drew {drawn.name}'s sheet:"]
         for reference in drawn.views:
             asked = kept[reference.view]["notes"]
             file = Path(reference.path).relative_to(project.path)
