@@ -203,6 +203,15 @@ def test_the_sheet_command_refuses_clearly(series: Path) -> None:
     assert sheet_of(series, cast[0]) == {}
 
 
+def test_no_sheet_before_the_bible_is_approved(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "series")
+    assert wr("new", PREMISE, "--dir", str(project)).returncode == 0  # waits at approve_bible
+    name = answers()["develop_series"][0]["characters"][0]["name"]
+    done = wr("sheet", name, "--dir", str(project))
+    assert done.returncode == 1 and "no approved bible yet" in done.stderr
+    assert not (project / "render").exists()
+
+
 def redraw(client: TestClient, **fields: str) -> Any:
     return client.post("/sheets", data=fields, follow_redirects=False)
 
