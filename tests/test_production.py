@@ -142,6 +142,29 @@ def test_render_again_makes_nothing_and_a_changed_line_only_its_shot(
     ] == ("person",)
 
 
+def test_a_sheet_drawn_again_makes_only_that_characters_shots_again(
+    series: Path, tmp_path: Path
+) -> None:
+    """The video calls carry the sheets' references by hash: a redrawn sheet is a new call for
+    each shot its character is in, and nothing else's."""
+    project = copy_of(series, tmp_path)
+    name = "Lin Yue"
+    done = wr("sheet", name, "--notes", "grey streak in her hair", "--dir", str(project))
+    assert done.returncode == 0, done.stderr
+    result = wr("render", "1", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    run = rows(project, "select max(run) from ledger where episode = 1")[0][0]
+    made = rows(
+        project,
+        "select shot from ledger where run = ? and cached = 0 and tool = 'generate_video'",
+        (run,),
+    )
+    shots = answers()["plan_shots"][0]["shots"]
+    assert sorted(shot for (shot,) in made) == [
+        s["number"] for s in shots if name in s["characters"]
+    ]
+
+
 def test_missing_malformed_and_escaping_calls_are_asked_again(tmp_path: Path) -> None:
     replies = answers()
     good = replies["produce"][0]["tool_calls"]

@@ -3,13 +3,15 @@
 The colours and shapes named in a character's look (black hair in a bun, a red silk dress,
 rimless glasses) are drawn as written; what the look leaves open (skin, eyes, the exact shades)
 comes from the character's seed, kept in series memory, so nothing changes between shots.
+Notes given when a reference sheet is made again ("grey streak in her hair, no glasses") are
+read the same way, phrase by phrase, and take precedence over the look.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import ImageDraw
 
@@ -51,6 +53,9 @@ SKIN: list[RGB] = [(241, 206, 176), (226, 184, 146), (198, 150, 110), (160, 110,
 HAIR: list[RGB] = [COLOURS[c] for c in ("black", "brown", "auburn", "blonde", "grey")]
 CLOTHES: list[RGB] = [COLOURS[c] for c in ("navy", "red", "green", "grey", "purple", "beige")]
 GARMENTS = ("dress", "gown", "coat", "suit", "jacket", "shirt", "uniform", "robe", "hoodie")
+STYLES = ("bun", "bob", "long", "short", "bald")
+ACCENTS = ("pendant", "necklace", "tie", "brooch", "scarf")
+NEGATION = re.compile(r"\b(?:no|not|without|remove|drop|lose|take off)\b")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Appearance:
     accent: RGB | None  # a pendant, tie or brooch
     glasses: bool
     beard: bool
+    streak: RGB | None = None  # a streak of another colour in the hair
 
 
 def _colour_before(text: str, nouns: tuple[str, ...]) -> RGB | None:
@@ -76,18 +82,18 @@ def _colour_before(text: str, nouns: tuple[str, ...]) -> RGB | None:
     return None
 
 
-def appearance(look: CharacterLook) -> Appearance:
-    """Derive a character's drawing from their look and seed: the same inputs, the same person."""
+def appearance(look: CharacterLook, notes: str = "") -> Appearance:
+    """Derive a character's drawing from their look and seed: the same inputs, the same person.
+    What `notes` name (see `amended`) replaces what the look says."""
     text = look.look.casefold()
     rng = random.Random(look.seed)
     skin, hair, clothes = rng.choice(SKIN[:4]), rng.choice(HAIR), rng.choice(CLOTHES)
-    styles = ("bun", "bob", "long", "short", "bald")
-    style = next((s for s in styles if s in text), rng.choice(["short", "short", "long", "bob"]))
+    style = next((s for s in STYLES if s in text), rng.choice(["short", "short", "long", "bob"]))
     accent = None
-    for item in ("pendant", "necklace", "tie", "brooch", "scarf"):
+    for item in ACCENTS:
         if item in text:
             accent = _colour_before(text, (item,)) or COLOURS["gold"]
-    return Appearance(
+    drawn = Appearance(
         skin=skin,
         hair=_colour_before(text, ("hair",)) or hair,
         hair_style=style,
@@ -97,6 +103,41 @@ def appearance(look: CharacterLook) -> Appearance:
         glasses="glasses" in text or "spectacles" in text,
         beard="beard" in text,
     )
+    return amended(drawn, notes)
+
+
+def amended(drawn: Appearance, notes: str) -> Appearance:
+    """`drawn` with what `notes` ask for, phrase by phrase (split at commas, semicolons and
+    full stops): a colour, style or streak of the hair; a garment and its colour; glasses, a
+    beard or an accent, put on or (after "no", "without", ...) taken off."""
+    changes: dict[str, object] = {}
+    for phrase in re.split(r"[,;.\n]+", notes.casefold()):
+        words = re.findall(r"[a-z-]+", phrase)
+        colours = [COLOURS[w] for w in words if w in COLOURS]
+        named = colours[0] if colours else None
+        negated = NEGATION.search(phrase) is not None
+        if "glasses" in words or "spectacles" in words:
+            changes["glasses"] = not negated
+        if "beard" in words or "clean-shaven" in words:
+            changes["beard"] = "beard" in words and not negated
+        for item in ACCENTS:
+            if item in words:
+                changes["accent"] = None if negated else named or COLOURS["gold"]
+        if "streak" in words or "streaks" in words:
+            streak = _colour_before(phrase, ("streak",)) or named or COLOURS["grey"]
+            changes["streak"] = None if negated else streak
+            named = _colour_before(phrase, ("hair",))  # "black hair with a grey streak"
+        if "hair" in words and named is not None:
+            changes["hair"] = named
+        style = next((s for s in STYLES if s in words), None)
+        if style is not None and ("hair" in words or style in ("bun", "bob", "bald")):
+            changes["hair_style"] = style  # "long" alone may be a coat's
+        garment = next((g for g in GARMENTS if g in words), None)
+        if garment is not None:
+            changes["garment"] = garment
+            if named is not None:
+                changes["clothes"] = named
+    return replace(drawn, **changes)  # type: ignore[arg-type]
 
 
 def _shade(colour: RGB, factor: float) -> RGB:
@@ -161,6 +202,13 @@ def draw_figure(draw: ImageDraw.ImageDraw, look: Appearance, x: float, top: floa
         draw.chord(
             (hx - 1.08 * r, hy - 1.12 * r, hx + 1.08 * r, hy + 0.5 * r), 180, 360, fill=look.hair
         )
+        if look.streak is not None:  # a wedge of the hair, above the left eye
+            draw.pieslice(
+                (hx - 1.08 * r, hy - 1.12 * r, hx + 1.08 * r, hy + 0.5 * r),
+                215,
+                240,
+                fill=look.streak,
+            )
     if look.hair_style == "bun":
         draw.ellipse((hx - 0.45 * r, hy - 1.6 * r, hx + 0.45 * r, hy - 0.75 * r), fill=look.hair)
     if look.hair_style == "bob":

@@ -3,14 +3,19 @@ per series by the configured image backend and kept in series memory by content 
 backends that take reference images are given them for every shot the character is in, so a
 character looks the same from shot to shot.
 
+A person may ask for a sheet to be made again with notes ("older, grey streak in her hair"):
+`remake` hands them to the backend (`ImageRequest.notes`) and keeps them with each view, so a
+view whose file is lost later is drawn again with the same notes.
+
 The embedded image backend draws the storyboard's figure of the character (the same look and
-seed as its shots) on a plain ground.
+seed as its shots) on a plain ground, with what the notes name drawn over the look.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +67,7 @@ class DrawnSheet:
         width, height = SIZES[request.view]
         image = Image.new("RGB", (width, height), (236, 232, 224))
         draw = ImageDraw.Draw(image)
-        look = appearance(request.character)
+        look = appearance(request.character, request.notes)
         if request.view == "portrait":  # head and shoulders, filling the square
             draw_figure(draw, look, width / 2, height * 0.12, height * 2.6)
         else:
@@ -80,26 +85,58 @@ def with_sheets(
 ) -> list[CharacterLook]:
     """`looks` with their reference sheets: made the first time (or when a file is gone) into
     `render/characters/`, then kept in the `characters` table by file and content hash."""
-    kept = {
-        row["name"]: json.loads(row.get("sheet") or "{}") for row in db.table("characters").rows
-    }
-    sheeted = []
-    for look in looks:
-        sheet = kept.get(look.name, {})
-        references = []
-        for view in VIEWS:
-            entry = sheet.get(view)
-            target = render / "characters" / f"{slug(look.name)}-{view}.png"
-            if entry is None or not (render / entry["file"]).is_file():
-                backend.draw(ImageRequest(character=look, view=view), target)
-                entry = {"file": target.relative_to(render).as_posix(), "sha256": file_hash(target)}
-                sheet[view] = entry
-                with db.conn:
-                    db.table("characters").update(look.name, {"sheet": json.dumps(sheet)})
-            path = str(render / entry["file"])
-            references.append(Reference(view=view, sha256=entry["sha256"], path=path))
-        sheeted.append(look.model_copy(update={"references": references}))
-    return sheeted
+    return [_sheeted(db, look, backend, render, (), None)[0] for look in looks]
+
+
+def remake(
+    db: sqlite_utils.Database,
+    look: CharacterLook,
+    backend: Any,
+    render: Path,
+    notes: str | None = None,
+    views: Collection[View] = VIEWS,
+) -> list[Reference]:
+    """Draw `views` of the character's sheet again, and any view it lacks, with `notes` (None:
+    each view with the notes it was drawn with). Returns the views drawn."""
+    sheeted, drawn = _sheeted(db, look, backend, render, views, notes)
+    return [reference for reference in sheeted.references if reference.view in drawn]
+
+
+def _sheeted(
+    db: sqlite_utils.Database,
+    look: CharacterLook,
+    backend: Any,
+    render: Path,
+    again: Collection[View],
+    notes: str | None,
+) -> tuple[CharacterLook, list[View]]:
+    """`look` with its sheet's references, drawing the views in `again` and those without a
+    file; the sheet is kept as `{view: {file, sha256, notes}}` in the character's row."""
+    row = next(db.table("characters").rows_where("name = ?", [look.name]), {})
+    sheet = json.loads(row.get("sheet") or "{}")
+    references, drawn = [], []
+    for view in VIEWS:
+        entry = sheet.get(view)
+        target = render / "characters" / f"{slug(look.name)}-{view}.png"
+        if view in again or entry is None or not (render / entry["file"]).is_file():
+            asked = (entry or {}).get("notes", "") if notes is None else notes
+            drawing = target.with_suffix(".new.png")  # the sheet in use stays until it is done
+            backend.draw(ImageRequest(character=look, view=view, notes=asked), drawing)
+            drawing.replace(target)
+            entry = {
+                "file": target.relative_to(render).as_posix(),
+                "sha256": file_hash(target),
+                "notes": asked,
+            }
+            sheet[view] = entry
+            drawn.append(view)
+            with db.conn:
+                db.table("characters").update(
+                    look.name, {"sheet": json.dumps(sheet, ensure_ascii=False)}
+                )
+        path = str(render / entry["file"])
+        references.append(Reference(view=view, sha256=entry["sha256"], path=path))
+    return look.model_copy(update={"references": references}), drawn
 
 
 def slug(name: str) -> str:

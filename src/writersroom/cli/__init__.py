@@ -23,6 +23,7 @@ from writersroom import boundary, plain
 from writersroom.cli import display
 from writersroom.cli import render as render_cli
 from writersroom.cli import script as script_cli
+from writersroom.cli import sheet as sheet_cli
 from writersroom.errors import Busy, Conflict, InputError, ModelError
 from writersroom.evals.cli import app as eval_app
 from writersroom.handoff import import_cli
@@ -97,6 +98,7 @@ app.command()(script_cli.export)
 app.command(name="import")(import_cli.import_script)
 app.command()(render_cli.render)
 app.command()(render_cli.cost)
+app.command()(sheet_cli.sheet)
 app.command()(serve)
 out = Console()
 err = Console(stderr=True)

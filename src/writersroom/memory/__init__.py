@@ -59,12 +59,15 @@ class Memory:
         row = self.series()
         return json.loads(row["bible"]) if row and row["bible"] else None
 
-    def sheets(self) -> dict[str, dict[str, str]]:
-        """Each character's reference sheet: view -> its file, in the render folder."""
+    def sheets(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Each character's reference sheet: view -> its file (in the render folder), the
+        file's SHA-256 and the notes it was drawn with ("" for none)."""
         sheets = {}
         for row in self.db.table("characters").rows:
             if sheet := json.loads(row.get("sheet") or "{}"):
-                sheets[row["name"]] = {view: entry["file"] for view, entry in sheet.items()}
+                sheets[row["name"]] = {
+                    view: {"notes": "", **entry} for view, entry in sheet.items()
+                }
         return sheets
 
     # episodes ---------------------------------------------------------------

@@ -235,7 +235,8 @@ def m006_provider_jobs(db: sqlite_utils.Database) -> None:
 
 @migration
 def m007_character_sheets(db: sqlite_utils.Database) -> None:
-    """Each character's reference sheet: per view, its file and the file's SHA-256."""
+    """Each character's reference sheet: per view, its file, the file's SHA-256 and the notes
+    it was drawn with."""
     if "sheet" not in db.table("characters").columns_dict:
         db.table("characters").add_column("sheet", str)
 

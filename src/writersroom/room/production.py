@@ -30,7 +30,7 @@ from writersroom.schemas import EpisodeOutline, Script, SeriesBible, Shot, ShotL
 from writersroom.speech import CJK, TAIL_SECONDS
 from writersroom.tools import registry, sheets, voices
 from writersroom.tools.assemble import AssembleRequest, CutLine, CutShot
-from writersroom.tools.base import CharacterLook, MediaResult
+from writersroom.tools.base import CharacterLook, ImageBackend, MediaResult
 from writersroom.tools.board import JobBoard
 from writersroom.tools.cache import Call, RenderCache
 from writersroom.tools.calls import CastMember, PlannedLine, PlannedShot
@@ -70,9 +70,7 @@ def cast_members(memory: Memory, bible: SeriesBible, language: str) -> dict[str,
     with memory.db.conn:
         for character in bible.characters:
             row = rows.get(character.name) or {}
-            seed = row.get("seed") or int(
-                hashlib.sha256(character.name.encode()).hexdigest()[:8], 16
-            )
+            seed = row.get("seed") or seed_of(character.name)
             voice = row.get("voice_id")
             if not voice:
                 about = " ".join(
@@ -95,6 +93,17 @@ def cast_members(memory: Memory, bible: SeriesBible, language: str) -> dict[str,
             look = CharacterLook(name=character.name, look=character.look, seed=seed)
             members[character.name] = CastMember(look=look, voice_id=voice)
     return members
+
+
+def seed_of(name: str) -> int:
+    """The seed a character is drawn with, from their name (kept in series memory once cast)."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+
+
+def image_backend(config: ProjectConfig) -> ImageBackend:
+    """The configured backend that draws the characters' reference sheets."""
+    production = config.production
+    return registry.load("image", production.image, production.options.get(production.image))
 
 
 def plan_of(script: Script, shots: ShotList) -> dict[int, PlannedShot]:
@@ -146,9 +155,8 @@ def open_studio(
     }
     executor = executor_for(config.executor)
     cast = cast_members(memory, bible, language)
-    drawer = registry.load("image", production.image, options.get(production.image))
     looks = [member.look for member in cast.values()]
-    sheeted = sheets.with_sheets(memory.db, looks, drawer, project / RENDER_DIR)
+    sheeted = sheets.with_sheets(memory.db, looks, image_backend(config), project / RENDER_DIR)
     for member, look in zip(cast.values(), sheeted, strict=True):
         member.look = look
     return Studio(

@@ -1,4 +1,5 @@
-"""The review room's pages: series, episodes, the waiting checkpoint, drafts and renders.
+"""The review room's pages: series, episodes, the waiting checkpoint, drafts and renders, and
+a character's reference sheet drawn again on request.
 
 Server-rendered Jinja2 (autoescaped: a draft is model output and stays text), one worker
 thread for the run (see `runner.py`), files served only from the project's render folder.
@@ -7,10 +8,11 @@ thread for the run (see `runner.py`), files served only from the project's rende
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import parse_qs
 
 import jinja2
@@ -24,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
-from writersroom.errors import Busy, Conflict, InputError
+from writersroom.errors import Busy, Conflict, InputError, WritersroomError
 from writersroom.handoff import downloads
 from writersroom.limits import MAX_EPISODE, MAX_REVISION, parse_draft
 from writersroom.memory import costs
@@ -32,6 +34,8 @@ from writersroom.room.answers import summarize
 from writersroom.room.checkpoints import BIBLE_EPISODE
 from writersroom.room.project import ProjectView
 from writersroom.schemas import Decision
+from writersroom.tools import sheets
+from writersroom.tools.base import View
 from writersroom.web import security
 from writersroom.web.runner import Runner
 from writersroom.web.views import (
@@ -39,6 +43,7 @@ from writersroom.web.views import (
     diff,
     episode_media,
     render_file,
+    sheet_notes,
     spoken,
     srt_to_vtt,
 )
@@ -53,6 +58,7 @@ def _templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["clock"] = clock
+    env.filters["sheet_notes"] = sheet_notes
     return Jinja2Templates(env=env)
 
 
@@ -60,6 +66,7 @@ def _templates() -> Jinja2Templates:
 Episode = Annotated[int, InPath(ge=1, le=MAX_EPISODE)]
 Revision = Annotated[int | None, Query(ge=1, le=MAX_REVISION)]
 MAX_FORM_FIELDS = 20
+LOCAL_PAGE = re.compile(r"/(?!/)[\w/-]*")  # where a form may send the browser back to
 
 
 def _draft_episode(kind: str, episode: int) -> int:
@@ -180,8 +187,8 @@ def create_app(
                 sheets=project.memory.sheets(),
             )
 
-    @app.post("/episodes/{number}/decide")
-    async def decide(request: Request, number: Episode) -> Response:
+    async def posted(request: Request) -> dict[str, str] | Response:
+        """The posted form's fields (the first value of each), or the page refusing it."""
         try:
             body = (await request.body()).decode("utf-8")
             fields = parse_qs(body, True, max_num_fields=MAX_FORM_FIELDS)
@@ -189,7 +196,13 @@ def create_app(
             return message(
                 request, 400, "Not a form", "the form's body is not UTF-8 form data", "/"
             )
-        form = {k: v[0] for k, v in fields.items()}
+        return {k: v[0] for k, v in fields.items()}
+
+    @app.post("/episodes/{number}/decide")
+    async def decide(request: Request, number: Episode) -> Response:
+        form = await posted(request)
+        if isinstance(form, Response):
+            return form
         return await run_in_threadpool(_decide, request, number, form)
 
     def _decide(request: Request, number: int, form: dict[str, str]) -> Response:
@@ -217,6 +230,31 @@ def create_app(
             )
         except InputError as exc:
             return episode_page(request, number, 400, error=str(exc), notes=notes, draft_text=text)
+        return RedirectResponse(back, status_code=303)
+
+    @app.post("/sheets")
+    async def redraw(request: Request) -> Response:
+        """Draw a character's reference sheet again with the form's notes, then go back."""
+        form = await posted(request)
+        if isinstance(form, Response):
+            return form
+        return await run_in_threadpool(_redraw, request, form)
+
+    def _redraw(request: Request, form: dict[str, str]) -> Response:
+        back = form.get("back", "/")
+        back = back if LOCAL_PAGE.fullmatch(back) else "/"
+        view = form.get("view", "both")
+        if view != "both" and view not in sheets.VIEWS:
+            problem = f"no view called {view!r}: portrait, figure or both"
+            return message(request, 400, "Not redrawn", problem, back)
+        views = sheets.VIEWS if view == "both" else (cast(View, view),)
+        try:
+            runner.redraw(form.get("name", ""), form.get("notes", ""), views)
+        except Conflict as exc:  # a run here, or another process's (Busy)
+            return message(request, 409, "The room is busy", str(exc), back)
+        except WritersroomError as exc:
+            code = 400 if isinstance(exc, InputError) else 500
+            return message(request, code, "Not redrawn", str(exc), back)
         return RedirectResponse(back, status_code=303)
 
     @app.post("/resume")

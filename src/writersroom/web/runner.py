@@ -6,7 +6,8 @@ checkpoint and revision its form was rendered for) under a lock that also refuse
 run is in progress, so two tabs deciding the same checkpoint never resume the run twice.
 Across processes (the command line, another server) the project's run lock does the same: it
 is taken before the decision is checked and handed to the worker, which lets it go when the
-run stops; another process holding it makes the decision a conflict (409).
+run stops; another process holding it makes the decision a conflict (409). A character's
+sheet drawn again on request is done at once, in the request, under the same two locks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from writersroom.errors import Conflict, InputError, WritersroomError
 from writersroom.room import runlock
 from writersroom.room.answers import Usage
 from writersroom.room.project import Project
+from writersroom.room.redraw import Redrawn, redraw
 from writersroom.room.runlock import RunLock
 from writersroom.schemas import Decision
+from writersroom.tools.base import View
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,22 @@ class Runner:
                 lock.release()
                 raise
             self._start(Project.resume, "resumed", lock)
+
+    def redraw(self, name: str, notes: str, views: Collection[View]) -> Redrawn:
+        """Draw a character's sheet again with `notes`, now, in the calling thread (refused
+        while the room runs here or in another process)."""
+        with self._lock:
+            self._refuse_while_busy()
+            lock = self._run_lock()
+            try:
+                project = Project(self.path, lock=lock)
+            except BaseException:
+                lock.release()
+                raise
+            try:
+                return redraw(project, name, notes, views)
+            finally:
+                project.close()
 
     def _run_lock(self) -> RunLock:
         """The project's run lock, taken for this page (Busy if another process runs)."""

@@ -1,5 +1,6 @@
 """What the pages show besides the drafts themselves: a draft as comparable text, the diff of
-two revisions, and an episode's renders (thumbnails, video, subtitles) under the project folder.
+two revisions, the notes a character's sheet was drawn with, and an episode's renders
+(thumbnails, video, subtitles) under the project folder.
 """
 
 from __future__ import annotations
@@ -123,6 +124,16 @@ def spoken(shots: dict[str, Any], script: dict[str, Any] | None) -> dict[int, li
             if 1 <= n <= len(lines)
         ]
     return said
+
+
+def sheet_notes(sheet: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """The notes a character's sheet was drawn with: one ("", notes) when its views share
+    them, else (view, notes) for each view drawn with some; none when none were given."""
+    asked = {view: entry["notes"] for view, entry in sheet.items()}
+    if len(set(asked.values())) == 1:
+        shared = next(iter(asked.values()))
+        return [("", shared)] if shared else []
+    return [(view, notes) for view, notes in asked.items() if notes]
 
 
 # renders ------------------------------------------------------------------------------------
