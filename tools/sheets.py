@@ -4,7 +4,9 @@ backends that take reference images are given them for every shot the character 
 character looks the same from shot to shot.
 
 The embedded image backend draws the storyboard's figure of the character (the same look and
-seed as its shots) on a plain ground.
+seed as its shots) on a plain ground. Picture models (DashScope's Wan, a diffusers pipeline) are
+given `sheet_description` and `AVOID`, seeded from the character's seed, and their picture is
+saved at the view's size by `save_view`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from writersroom.tools.base import (
     WIDTH,
@@ -31,6 +33,39 @@ from writersroom.tools.storyboard import font, wrapped
 
 VIEWS: tuple[View, ...] = ("portrait", "figure")
 SIZES = {"portrait": (WIDTH, WIDTH), "figure": (WIDTH, 1280)}
+# what a picture model is asked to draw for each view, and to leave out of every view
+FRAMES = {
+    "portrait": "front-facing head-and-shoulders portrait, looking at the camera",
+    "figure": "full-length figure standing facing the camera, head to feet in frame",
+}
+AVOID = "text, watermark, more than one person, cropped head, blurry, deformed hands"
+
+
+def sheet_description(request: ImageRequest) -> str:
+    """The text a picture model is given for a view of a character's sheet: who, their fixed
+    look, the view, a plain studio ground, and the person's notes when the sheet is remade."""
+    character = request.character
+    parts = [
+        f"Character reference sheet of {character.name}: {character.look.strip().rstrip('.')}",
+        FRAMES[request.view],
+        "plain light grey studio background, even soft light, photorealistic",
+    ]
+    if request.notes.strip():
+        parts.append(request.notes.strip().rstrip("."))
+    return ". ".join(parts) + "."
+
+
+def sheet_seed(request: ImageRequest) -> int:
+    """The character's series seed, as picture models take it (below 2**31)."""
+    return request.character.seed % (2**31)
+
+
+def save_view(picture: Image.Image, view: View, out: Path) -> None:
+    """Save a picture model's picture as a view's PNG: scaled to cover the view's size and
+    centre-cropped to it."""
+    fitted = ImageOps.fit(picture.convert("RGB"), SIZES[view], Image.Resampling.LANCZOS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fitted.save(out, format="PNG")
 
 
 class DrawnSheet:
