@@ -27,6 +27,7 @@ from fake_video_provider import POLICY
 from PIL import Image
 
 from writersroom.errors import ConfigError
+from writersroom.tools import registry
 from writersroom.tools.base import (
     CharacterLook,
     ImageRequest,
@@ -597,3 +598,10 @@ def test_wan_image_without_a_key_fails_before_any_request(
         WanImage(base_url=server.base_url).draw(sheet_request("portrait"), tmp_path / "p.png")
     assert server.requests == []
     assert not (tmp_path / "p.png").exists()
+
+
+def test_wan_image_is_the_dashscope_image_backend() -> None:
+    backend = registry.load("image", "dashscope", {"model": "wan2.2-t2i-plus", "api_key": KEY})
+
+    assert isinstance(backend, WanImage)
+    assert backend.label == "dashscope (wan2.2-t2i-plus)"
