@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from dashscope.aigc.image_synthesis import ImageSynthesis
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from writersroom.tools.base import ImageRequest, MediaResult
 from writersroom.tools.clips import download
-from writersroom.tools.dashscope_media import DashScopeBackend
+from writersroom.tools.dashscope_media import DashScopeBackend, reason
 from writersroom.tools.media import RenderError
 from writersroom.tools.sheets import AVOID, SIZES, save_view, sheet_description, sheet_seed
 
@@ -52,21 +52,20 @@ class WanImage(DashScopeBackend):
                 )
             )
         output, _ = self.waited(ImageSynthesis, task, key)
-        results = output.get("results") or [{}]
-        if not results[0].get("url"):
-            reason = ": ".join(str(results[0].get(k) or "") for k in ("code", "message"))
+        made = (output.get("results") or [{}])[0]  # a picture that failed has a code instead
+        if not made.get("url"):
             raise RenderError(
-                f"{self.label}: task {output['task_id']} made no picture: "
-                + (reason.strip(": ") or "no reason given")
+                f"{self.label}: task {output['task_id']} made no picture: {reason(made)}"
             )
         with tempfile.TemporaryDirectory(prefix="wr-wan-image-") as scratch:
             picture = Path(scratch) / "picture"
-            download(results[0]["url"], picture, self.download_seconds)
+            download(made["url"], picture, self.download_seconds)
             try:
-                with Image.open(picture) as image:
-                    save_view(image, request.view, out)
-            except OSError as exc:
+                image = Image.open(picture)
+            except UnidentifiedImageError as exc:
                 raise RenderError(f"{self.label}: the picture downloaded is not an image") from exc
+            with image:
+                save_view(image, request.view, out)
         return MediaResult(
             path=str(out),
             duration_seconds=0.0,

@@ -132,10 +132,9 @@ class DashScopeBackend:
         output = self.checked(response)
         status = output.get("task_status")
         if status != "SUCCEEDED":
-            reason = [str(output.get("code") or ""), _one_line(output.get("message"))]
             raise RenderError(
                 f"{self.label}: task {output.get('task_id', '?')} {str(status).lower()}: "
-                + (": ".join(r for r in reason if r) or "no reason given")
+                + reason(output)
             )
         return output
 
@@ -382,6 +381,12 @@ def _timed(item: dict[str, Any]) -> dict[str, Any]:
         "start": item.get("begin_time", 0) / 1000,
         "end": item.get("end_time", 0) / 1000,
     }
+
+
+def reason(answer: dict[str, Any]) -> str:
+    """DashScope's code and message in an answer (a task's output, one picture's result)."""
+    words = [str(answer.get("code") or ""), _one_line(answer.get("message"))]
+    return ": ".join(w for w in words if w) or "no reason given"
 
 
 def _one_line(text: Any, limit: int = 200) -> str:

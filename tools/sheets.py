@@ -43,15 +43,14 @@ AVOID = "text, watermark, more than one person, cropped head, blurry, deformed h
 
 def sheet_description(request: ImageRequest) -> str:
     """The text a picture model is given for a view of a character's sheet: who, their fixed
-    look, the view, a plain studio ground, and the person's notes when the sheet is remade."""
+    look, the person's notes when the sheet is remade, the view, a plain studio ground (what
+    matters first: services cut a long prompt at their limit)."""
     character = request.character
-    parts = [
-        f"Character reference sheet of {character.name}: {character.look.strip().rstrip('.')}",
-        FRAMES[request.view],
-        "plain light grey studio background, even soft light, photorealistic",
-    ]
+    parts = [f"Character reference sheet of {character.name}: {character.look.strip().rstrip('.')}"]
     if request.notes.strip():
         parts.append(request.notes.strip().rstrip("."))
+    parts.append(FRAMES[request.view])
+    parts.append("plain light grey studio background, even soft light, photorealistic")
     return ". ".join(parts) + "."
 
 
