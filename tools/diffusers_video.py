@@ -1,13 +1,13 @@
 """generate_video on a diffusers pipeline: text-to-video, image-to-video from a character's
 sheet, or one picture (text-to-image, image-to-image) plus a camera move.
 
-A shot with characters that have reference sheets starts from the first one's portrait when the
-pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so the shot
-looks like the sheet; other shots are drawn from their text (an image-to-image pipeline through
-its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the shot's
-frames; a picture pipeline gives one picture that the shot's camera move (static / pan /
-push-in) animates. Either way the frames are stretched over the shot's duration and written as
-a 720x1280, 24 fps H.264 mp4 with the bundled ffmpeg. Settings and loading: `diffusers_pipeline`.
+A shot with characters that have reference sheets starts from the portrait of the first of them
+when the pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so
+the shot looks like the sheet; other shots are drawn from their text (an image-to-image pipeline
+through its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the
+shot's frames; a picture pipeline gives one picture that the shot's camera move (static / pan /
+push-in) animates. Either way the frames are stretched over the shot's duration and written as a
+720x1280, 24 fps H.264 mp4 with the bundled ffmpeg. Settings and loading: `diffusers_pipeline`.
 """
 
 from __future__ import annotations
