@@ -1,10 +1,10 @@
 """The DashScope media backends against a loopback server speaking DashScope's HTTP API.
 
 The answers are the documented shapes: a task submit returns output.task_id + PENDING, polling
-GET /api/v1/tasks/{id} returns RUNNING then SUCCEEDED with output.video_url (or FAILED with a
-code and message); CosyVoice streams SSE events ending with the audio URL; the temporary-upload
-policy points at an upload host. Result URLs point back at the server, which serves small real
-files made with ffmpeg.
+GET /api/v1/tasks/{id} returns RUNNING then SUCCEEDED with output.video_url, or output.results
+[{url}] for a picture (or FAILED with a code and message); CosyVoice streams SSE events ending
+with the audio URL; the temporary-upload policy points at an upload host. Result URLs point
+back at the server, which serves small real files made with ffmpeg (or PIL).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import io
 import json
 import socket
 import threading
@@ -23,17 +24,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fake_video_provider import POLICY
+from PIL import Image
 
 from writersroom.errors import ConfigError
+from writersroom.tools import registry
 from writersroom.tools.base import (
     CharacterLook,
+    ImageRequest,
     LipSyncRequest,
     Reference,
     VideoRequest,
+    View,
     VoiceRequest,
 )
+from writersroom.tools.dashscope_image import WanImage
 from writersroom.tools.dashscope_media import CosyVoice, VideoRetalk, WanVideo
 from writersroom.tools.media import RenderError, probe, run
+from writersroom.tools.sheets import AVOID, FRAMES, sheet_description
 
 KEY = "sk-test-0123"
 SUBMIT_VIDEO = "/api/v1/services/aigc/video-generation/video-synthesis"
@@ -469,3 +476,143 @@ def test_wan_gives_each_characters_portrait_for_shots_with_characters(
     assert submit["headers"]["X-DashScope-OssResourceResolve"] == "enable"
     assert submit["body"]["model"] == "wan2.6-r2v"
     assert submit["body"]["input"]["reference_urls"] == [f"oss://{folder}/lena-portrait.png"]
+
+
+SUBMIT_IMAGE = "/api/v1/services/aigc/text2image/image-synthesis"
+
+
+def png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    """A PNG of one colour, as a picture model might return it (not the view's size)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def sheet_request(view: View, notes: str = "") -> ImageRequest:
+    look = CharacterLook(name="Lena", look="grey suit, silver earrings", seed=77)
+    return ImageRequest(character=look, view=view, notes=notes)
+
+
+@pytest.mark.parametrize(
+    ("view", "served", "size"),
+    [("portrait", (1024, 1024), (720, 720)), ("figure", (768, 1344), (720, 1280))],
+)
+def test_wan_image_draws_a_view_at_its_size_from_the_look_and_the_notes(
+    server: FakeDashScope,
+    tmp_path: Path,
+    view: View,
+    served: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
+    url = server.serve(f"{view}.png", png(served, (200, 40, 60)))
+    server.reply("POST", SUBMIT_IMAGE, task("img-1", "PENDING"))
+    server.reply("GET", "/api/v1/tasks/img-1", task("img-1", "RUNNING"))
+    result = {"url": url, "orig_prompt": "...", "actual_prompt": "..."}
+    done = task("img-1", "SUCCEEDED", results=[result])
+    server.reply("GET", "/api/v1/tasks/img-1", done | {"usage": {"image_count": 1}})
+    backend = WanImage(api_key=KEY, base_url=server.base_url, price_per_call=0.02)
+    out = tmp_path / "characters" / f"lena-{view}.png"
+
+    drawn = backend.draw(sheet_request(view, notes="older, a scar over the left eye"), out)
+
+    (submit,) = server.sent("POST", SUBMIT_IMAGE)
+    assert submit["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert submit["headers"]["X-DashScope-Async"] == "enable"
+    body = submit["body"]
+    assert body["model"] == "wan2.2-t2i-flash"
+    prompt = body["input"]["prompt"]
+    assert "Lena" in prompt
+    assert "grey suit, silver earrings" in prompt
+    assert FRAMES[view] in prompt
+    assert "older, a scar over the left eye" in prompt
+    # the notes before the generic words: the service cuts a long prompt at its limit
+    assert prompt.index("older, a scar") < prompt.index(FRAMES[view])
+    assert body["input"]["negative_prompt"] == AVOID
+    assert body["parameters"] == {
+        "size": f"{size[0]}*{size[1]}",
+        "n": 1,
+        "seed": 77,
+        "prompt_extend": False,
+    }
+    assert len(server.sent("GET", "/api/v1/tasks/img-1")) == 2
+    with Image.open(out) as picture:
+        assert (picture.format, picture.size) == ("PNG", size)
+        assert picture.convert("RGB").getpixel((size[0] // 2, size[1] // 2)) == (200, 40, 60)
+    assert drawn.path == str(out)
+    assert drawn.cost == pytest.approx(0.02)
+    assert drawn.meta == {"model": "wan2.2-t2i-flash", "task_id": "img-1", "view": view}
+
+
+def test_wan_image_without_notes_asks_for_the_look_alone(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    url = server.serve("p.png", png((720, 720), (10, 10, 10)))
+    server.reply("POST", SUBMIT_IMAGE, task("img-3", "PENDING"))
+    server.reply("GET", "/api/v1/tasks/img-3", task("img-3", "SUCCEEDED", results=[{"url": url}]))
+    plain = sheet_description(sheet_request("portrait"))
+
+    WanImage(api_key=KEY, base_url=server.base_url).draw(sheet_request("portrait"), tmp_path / "p")
+
+    (submit,) = server.sent("POST", SUBMIT_IMAGE)
+    assert submit["body"]["input"]["prompt"] == plain
+    remade = sheet_description(sheet_request("portrait", notes="older."))
+    assert remade.replace(" older.", "") == plain
+
+
+def test_wan_image_a_failed_task_or_no_picture_is_a_render_error_with_the_reason(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    server.reply("POST", SUBMIT_IMAGE, task("img-2", "PENDING"))
+    failed = task(
+        "img-2",
+        "FAILED",
+        code="DataInspectionFailed",
+        message="Input data may contain inappropriate content.",
+    )
+    server.reply("GET", "/api/v1/tasks/img-2", failed)
+    server.reply("POST", SUBMIT_IMAGE, task("img-4", "PENDING"))
+    lost = {"code": "InternalError.Timeout", "message": "An internal timeout error has occured."}
+    server.reply("GET", "/api/v1/tasks/img-4", task("img-4", "SUCCEEDED", results=[lost]))
+    server.reply("POST", SUBMIT_IMAGE, task("img-5", "PENDING"))
+    page = server.serve("error.html", b"<html>expired</html>")
+    server.reply("GET", "/api/v1/tasks/img-5", task("img-5", "SUCCEEDED", results=[{"url": page}]))
+    backend = WanImage(api_key=KEY, base_url=server.base_url)
+    out = tmp_path / "lena-figure.png"
+
+    with pytest.raises(RenderError) as failure:
+        backend.draw(sheet_request("figure"), out)
+    with pytest.raises(RenderError) as empty:
+        backend.draw(sheet_request("figure"), out)
+    with pytest.raises(RenderError) as garbled:
+        backend.draw(sheet_request("figure"), out)
+
+    assert str(failure.value) == (
+        "dashscope (wan2.2-t2i-flash): task img-2 failed: DataInspectionFailed: "
+        "Input data may contain inappropriate content."
+    )
+    assert str(empty.value) == (
+        "dashscope (wan2.2-t2i-flash): task img-4 made no picture: InternalError.Timeout: "
+        "An internal timeout error has occured."
+    )
+    assert (
+        str(garbled.value) == "dashscope (wan2.2-t2i-flash): the picture downloaded is not an image"
+    )
+    assert not out.exists()
+
+
+def test_wan_image_without_a_key_fails_before_any_request(
+    server: FakeDashScope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+
+    with pytest.raises(ConfigError, match="set DASHSCOPE_API_KEY"):
+        WanImage(base_url=server.base_url).draw(sheet_request("portrait"), tmp_path / "p.png")
+    assert server.requests == []
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_wan_image_is_the_dashscope_image_backend() -> None:
+    backend = registry.load("image", "dashscope", {"model": "wan2.2-t2i-plus", "api_key": KEY})
+
+    assert isinstance(backend, WanImage)
+    assert backend.label == "dashscope (wan2.2-t2i-plus)"

@@ -1,4 +1,4 @@
-"""The diffusers backend on tiny random pipelines that the tests build, save and load back.
+"""The diffusers backends on tiny random pipelines that the tests build, save and load back.
 
 No hub: the tokenizer is made from a vocabulary written here, the models from tiny configs.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import imageio_ffmpeg
 import numpy as np
@@ -15,15 +16,19 @@ import torch
 from diffusers import (
     AutoencoderKL,
     DDIMScheduler,
+    StableDiffusionImg2ImgPipeline,
     StableDiffusionPipeline,
     TextToVideoSDPipeline,
     UNet2DConditionModel,
     UNet3DConditionModel,
 )
+from PIL import Image
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from writersroom.errors import ConfigError
-from writersroom.tools.base import CharacterLook, VideoRequest
+from writersroom.tools import registry
+from writersroom.tools.base import CharacterLook, ImageRequest, Reference, VideoRequest, View
+from writersroom.tools.diffusers_image import DiffusersImage
 from writersroom.tools.diffusers_video import DiffusersVideo, camera_box
 from writersroom.tools.media import probe
 
@@ -79,10 +84,9 @@ def tiny_parts(folder: Path) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny-t2i")
-    unet = UNet2DConditionModel(
+def tiny_unet() -> UNet2DConditionModel:
+    """The denoiser of both tiny picture pipelines."""
+    return UNet2DConditionModel(
         block_out_channels=(4, 8),
         layers_per_block=1,
         sample_size=8,
@@ -94,8 +98,28 @@ def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
         attention_head_dim=2,
         norm_num_groups=2,
     )
+
+
+@pytest.fixture(scope="module")
+def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-t2i")
     pipeline = StableDiffusionPipeline(
-        unet=unet,
+        unet=tiny_unet(),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+        **tiny_parts(folder),
+    )
+    pipeline.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+@pytest.fixture(scope="module")
+def img2img_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A picture pipeline that starts from a picture (it takes `image`)."""
+    folder = tmp_path_factory.mktemp("tiny-i2i")
+    pipeline = StableDiffusionImg2ImgPipeline(
+        unet=tiny_unet(),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
@@ -221,3 +245,135 @@ def test_camera_windows_keep_nine_by_sixteen(camera: str, t: float, box: tuple[i
     got = camera_box((90, 200), camera, t, travel=0.2)
     assert got == pytest.approx(box)
     assert (got[2] - got[0]) / (got[3] - got[1]) == pytest.approx(9 / 16)
+
+
+def portrait(path: Path, colour: tuple[int, int, int]) -> Reference:
+    """A 720x720 portrait sheet of one colour with a lighter square where the face would be."""
+    picture = Image.new("RGB", (720, 720), colour)
+    picture.paste(tuple(min(255, c + 120) for c in colour), (240, 120, 480, 420))
+    picture.save(path, format="PNG")
+    return Reference(view="portrait", sha256=path.stem, path=str(path))
+
+
+def sheeted(*references: Reference, duration: float = 0.25) -> VideoRequest:
+    """The shot with one character per reference, all seeded alike: shots made from these
+    differ only by their characters' sheets."""
+    looks = [
+        CharacterLook(name=f"Mara{i}", look="red coat", seed=4242, references=[reference])
+        for i, reference in enumerate(references)
+    ]
+    return shot("static", duration).model_copy(update={"characters": looks})
+
+
+def test_an_image_to_image_pipeline_starts_each_shot_from_the_first_characters_portrait(
+    img2img_pipeline: Path, tmp_path: Path
+) -> None:
+    red = portrait(tmp_path / "red.png", (200, 30, 40))
+    blue = portrait(tmp_path / "blue.png", (20, 40, 210))
+    backend = DiffusersVideo(str(img2img_pipeline), **SMALL)
+
+    result = backend.generate(sheeted(red, duration=1.25), tmp_path / "red.mp4")
+    backend.generate(sheeted(red), tmp_path / "red-again.mp4")
+    backend.generate(sheeted(red, blue), tmp_path / "red-then-blue.mp4")
+    backend.generate(sheeted(blue), tmp_path / "blue.mp4")
+
+    info = probe(tmp_path / "red.mp4")
+    assert (info["video"], info["width"], info["height"], "audio" in info) == (
+        "h264",
+        720,
+        1280,
+        False,
+    )
+    count, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "red.mp4"))
+    assert count == 30
+    assert seconds == pytest.approx(1.25, abs=0.05)
+    assert result.meta["kind"] == "image-to-image"
+    assert result.meta["pipeline"] == "StableDiffusionImg2ImgPipeline"
+    first = {
+        name: frames(tmp_path / f"{name}.mp4")[0].astype(int)
+        for name in ("red", "red-again", "red-then-blue", "blue")
+    }
+    assert np.abs(first["red"] - first["red-again"]).max() <= 2
+    assert np.abs(first["red"] - first["red-then-blue"]).max() <= 2
+    assert np.abs(first["red"] - first["blue"]).mean() > 5
+
+
+def test_an_image_to_image_pipeline_draws_a_shot_without_characters_from_its_text(
+    img2img_pipeline: Path, tmp_path: Path
+) -> None:
+    backend = DiffusersVideo(str(img2img_pipeline), **SMALL)
+    empty = shot("pan", 0.5).model_copy(update={"characters": []})
+
+    result = backend.generate(empty, tmp_path / "room.mp4")
+    backend.generate(empty, tmp_path / "room-again.mp4")
+
+    info = probe(tmp_path / "room.mp4")
+    assert (info["video"], info["width"], info["height"]) == ("h264", 720, 1280)
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "room.mp4"))[0] == 12
+    assert result.meta["kind"] == "text-to-image"
+    room, again = frames(tmp_path / "room.mp4"), frames(tmp_path / "room-again.mp4")
+    assert np.abs(room[0].astype(int) - again[0].astype(int)).max() <= 2
+
+
+def sheet(view: View, seed: int = 4242) -> ImageRequest:
+    look = CharacterLook(name="Mara", look="red coat, short black hair", seed=seed)
+    return ImageRequest(character=look, view=view, notes="older, a scar over the left eye")
+
+
+@pytest.mark.parametrize("kind", ["image_pipeline", "img2img_pipeline", "video_pipeline"])
+def test_diffusers_draws_each_view_at_its_size_the_same_request_alike(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    backend = DiffusersImage(str(request.getfixturevalue(kind)), num_frames=2, **SMALL)
+    drawn = {}
+    for name, asked in [
+        ("portrait", sheet("portrait")),
+        ("figure", sheet("figure")),
+        ("portrait-again", sheet("portrait")),
+        ("portrait-other-seed", sheet("portrait", seed=7)),
+    ]:
+        out = tmp_path / "characters" / f"mara-{name}.png"
+        result = backend.draw(asked, out)
+        assert result.path == str(out)
+        drawn[name] = out
+
+    sizes = {name: Image.open(path).size for name, path in drawn.items()}
+    assert sizes["portrait"] == sizes["portrait-other-seed"] == (720, 720)
+    assert sizes["figure"] == (720, 1280)
+    assert all(Image.open(path).format == "PNG" for path in drawn.values())
+    assert drawn["portrait"].read_bytes() == drawn["portrait-again"].read_bytes()
+    assert drawn["portrait"].read_bytes() != drawn["portrait-other-seed"].read_bytes()
+    assert result.meta["seed"] == 7
+
+
+class ImageToVideoOnly:
+    """A pipeline that only starts from a picture, with no text-to-image form (as Stable Video
+    Diffusion): a shot without a character's sheet cannot be drawn on it."""
+
+    config: ClassVar[dict[str, str]] = {"_class_name": "StableVideoDiffusionPipeline"}
+
+    def __call__(self, image: object, num_frames: int = 14) -> None:
+        raise AssertionError("a shot without a sheet was given to an image-to-video pipeline")
+
+
+def test_a_picture_only_pipeline_without_a_text_form_is_a_config_error_for_a_textual_shot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = DiffusersVideo("writersroom-tests/image-to-video")
+    monkeypatch.setattr(backend, "pipeline", ImageToVideoOnly)
+    empty = shot().model_copy(update={"characters": []})
+
+    with pytest.raises(ConfigError, match=r"needs a picture to start from.*reference sheet"):
+        backend.generate(empty, tmp_path / "x.mp4")
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_the_video_and_image_backends_share_the_diffusers_options(image_pipeline: Path) -> None:
+    options = {"model": str(image_pipeline), "num_frames": 2, "travel": 0.1, "steps": 2}
+
+    video = registry.load("video", "diffusers", options)
+    image = registry.load("image", "diffusers", options)
+
+    assert isinstance(video, DiffusersVideo)
+    assert isinstance(image, DiffusersImage)
+    assert (image.model, image.steps, image.num_frames) == (str(image_pipeline), 2, 2)

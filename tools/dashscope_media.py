@@ -1,4 +1,5 @@
-"""DashScope (Alibaba Cloud Model Studio) backends: Wan video, CosyVoice speech, VideoRetalk.
+"""DashScope (Alibaba Cloud Model Studio) backends: Wan video, CosyVoice speech, VideoRetalk
+(and Wan pictures for reference sheets, in `dashscope_image`).
 
 - `WanVideo` (generate_video): a Wan text-to-video task through the SDK's `VideoSynthesis`
   (submit, then poll `GET /tasks/{id}`); the clip is downloaded and conformed to the shot.
@@ -133,10 +134,9 @@ class DashScopeBackend:
         output = self.checked(response)
         status = output.get("task_status")
         if status != "SUCCEEDED":
-            reason = [str(output.get("code") or ""), _one_line(output.get("message"))]
             raise RenderError(
                 f"{self.label}: task {output.get('task_id', '?')} {str(status).lower()}: "
-                + (": ".join(r for r in reason if r) or "no reason given")
+                + reason(output)
             )
         return output
 
@@ -145,6 +145,18 @@ class DashScopeBackend:
         if not self.checked(response).get("task_id"):
             raise RenderError(f"{self.label}: DashScope created no task")
         return response
+
+    def waited(
+        self, api: type[BaseAsyncApi], task: Any, key: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Poll a task (its id or creation answer) through the SDK's `api` until it ends: the
+        output and usage of a task that SUCCEEDED; any other end is a RenderError (`finished`),
+        and so is outlasting `wait_seconds`."""
+        with self.calling():
+            done = api.wait(
+                task, api_key=key, base_address=self.base_url, wait_timeout=int(self.wait_seconds)
+            )
+        return self.finished(done), dict(done.usage or {})
 
 
 class WanVideo(DashScopeBackend):
@@ -223,16 +235,9 @@ class WanVideo(DashScopeBackend):
 
     def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
         """Poll the task until it ends; its clip, conformed to the shot, at `out`."""
-        key, seconds = self.key(), self.clip_seconds(request.duration_seconds)
-        with self.calling():
-            done = VideoSynthesis.wait(
-                task_id,
-                api_key=key,
-                base_address=self.base_url,
-                wait_timeout=int(self.wait_seconds),
-            )
-        output = self.finished(done)
-        billed = float(dict(done.usage or {}).get("video_duration") or seconds)
+        seconds = self.clip_seconds(request.duration_seconds)
+        output, usage = self.waited(VideoSynthesis, task_id, self.key())
+        billed = float(usage.get("video_duration") or seconds)
         with tempfile.TemporaryDirectory(prefix="wr-wan-") as scratch:
             clip = Path(scratch) / "clip.mp4"
             download(output["video_url"], clip, self.download_seconds)
@@ -348,14 +353,8 @@ class VideoRetalk(DashScopeBackend):
                         video_extension=self.video_extension,
                     )
                 )
-                done = BaseAsyncApi.wait(
-                    task,
-                    api_key=key,
-                    base_address=self.base_url,
-                    wait_timeout=int(self.wait_seconds),
-                )
-            output = self.finished(done)
-            billed = float((done.usage or {}).get("video_duration") or shot)
+            output, usage = self.waited(BaseAsyncApi, task, key)
+            billed = float(usage.get("video_duration") or shot)
             clip = Path(scratch) / "retalk.mp4"
             download(output["video_url"], clip, self.download_seconds)
             conform_video(clip, out, shot)
@@ -374,6 +373,12 @@ def _timed(item: dict[str, Any]) -> dict[str, Any]:
         "start": item.get("begin_time", 0) / 1000,
         "end": item.get("end_time", 0) / 1000,
     }
+
+
+def reason(answer: dict[str, Any]) -> str:
+    """DashScope's code and message in an answer (a task's output, one picture's result)."""
+    words = [str(answer.get("code") or ""), _one_line(answer.get("message"))]
+    return ": ".join(w for w in words if w) or "no reason given"
 
 
 def _one_line(text: Any, limit: int = 200) -> str:

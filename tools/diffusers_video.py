@@ -1,33 +1,28 @@
-"""generate_video on a diffusers pipeline: text-to-video, or text-to-image plus a camera move.
+"""generate_video on a diffusers pipeline: text-to-video, image-to-video from a character's
+sheet, or one picture (text-to-image, image-to-image) plus a camera move.
 
-The pipeline is loaded from a local folder or a model id with `from_pretrained`; nothing is
-downloaded unless the backend's settings allow it (`allow_download = true`). It runs on the GPU
-when torch sees one, on the CPU otherwise. A text-to-video pipeline (one whose call takes
-`num_frames`) gives the shot's frames; a text-to-image pipeline gives one picture that the shot's
-camera move (static / pan / push-in) animates. Either way the frames are stretched over the
-shot's duration and written as a 720x1280, 24 fps H.264 mp4 with the bundled ffmpeg.
-
-Needs the optional extra: `pip install torch==2.13.0` first, then `pip install
-'writersroom[diffusers]'`.
+A shot with characters that have reference sheets starts from the portrait of the first of them
+when the pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so
+the shot looks like the sheet; other shots are drawn from their text (an image-to-image pipeline
+through its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the
+shot's frames; a picture pipeline gives one picture that the shot's camera move (static / pan /
+push-in) animates. Either way the frames are stretched over the shot's duration and written as a
+720x1280, 24 fps H.264 mp4 with the bundled ffmpeg. Settings and loading: `diffusers_pipeline`.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
-from writersroom.errors import ConfigError
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, MediaResult, VideoRequest
-from writersroom.tools.clips import shot_description, shot_seed
+from writersroom.tools.clips import references, shot_description, shot_seed
+from writersroom.tools.diffusers_pipeline import DiffusersBackend, takes_image
 from writersroom.tools.media import write_video
 
 ASPECT = WIDTH / HEIGHT
-EXTRA = "pip install torch==2.13.0 && pip install 'writersroom[diffusers]'"
 
 
 def camera_box(
@@ -66,118 +61,28 @@ def shot_frames(
         yield still.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC, box=box)
 
 
-def to_images(frames: Any) -> list[Image.Image]:
-    """A pipeline's pictures (PIL images, or float arrays in 0..1) as RGB PIL images."""
-    images = []
-    for frame in frames:
-        if isinstance(frame, Image.Image):
-            images.append(frame.convert("RGB"))
-        else:
-            array = np.clip(np.asarray(frame, dtype=np.float32) * 255 + 0.5, 0, 255)
-            images.append(Image.fromarray(array.astype(np.uint8)).convert("RGB"))
-    return images
+class DiffusersVideo(DiffusersBackend):
+    """A VideoBackend over a diffusers video or picture pipeline (settings: `DiffusersBackend`)."""
 
-
-class DiffusersVideo:
-    """A VideoBackend over a diffusers text-to-video or text-to-image pipeline.
-
-    Args:
-        model: a local pipeline folder (as written by `save_pretrained`) or a model id.
-        device: "auto" (CUDA when available, else CPU), or a torch device such as "cuda:1".
-        allow_download: let `from_pretrained` fetch a model id that is not cached locally.
-        steps: denoising steps per picture or clip.
-        guidance_scale: classifier-free guidance strength.
-        width, height: the size the pipeline renders at (then scaled to 720x1280).
-        num_frames: frames asked of a text-to-video pipeline.
-        travel: how far a pan or push-in moves, as a fraction of the frame.
-        price_per_call, price_per_second: the cost of a call (e.g. rented GPU time).
-    """
-
-    name = "diffusers"
-
-    def __init__(
-        self,
-        model: str,
-        *,
-        device: str = "auto",
-        allow_download: bool = False,
-        steps: int = 25,
-        guidance_scale: float = 7.5,
-        width: int = 432,
-        height: int = 768,
-        num_frames: int = 16,
-        travel: float = 0.2,
-        price_per_call: float = 0.0,
-        price_per_second: float = 0.0,
-    ) -> None:
-        if not model:
-            raise ConfigError("the diffusers backend needs `model`: a local folder or a model id")
-        self.model = model
-        self.device = device
-        self.allow_download = allow_download
-        self.steps = steps
-        self.guidance_scale = guidance_scale
-        self.width = width
-        self.height = height
-        self.num_frames = num_frames
-        self.travel = travel
-        self.price_per_call = price_per_call
-        self.price_per_second = price_per_second
-        self._pipeline: Any = None
-        self._device = ""
-
-    def _load(self) -> Any:
-        if self._pipeline is not None:
-            return self._pipeline
-        try:
-            import torch
-            from diffusers import DiffusionPipeline
-        except ImportError as exc:
-            raise ConfigError(f"the diffusers backend needs its extra: {EXTRA}") from exc
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        dtype = torch.float16 if device.startswith("cuda") else torch.float32
-        try:
-            pipeline = DiffusionPipeline.from_pretrained(
-                self.model, local_files_only=not self.allow_download
-            )
-        except (OSError, ValueError) as exc:
-            hint = "" if self.allow_download else " (downloads are off: set allow_download = true)"
-            detail = " ".join(str(exc).split())[:200]
-            raise ConfigError(
-                f"cannot load the diffusers pipeline {self.model!r}{hint}: {detail}"
-            ) from exc
-        pipeline = pipeline.to(device, dtype)
-        pipeline.set_progress_bar_config(disable=True)
-        self._pipeline, self._device = pipeline, device
-        return pipeline
-
-    def render_stills(self, request: VideoRequest) -> tuple[list[Image.Image], bool]:
-        """The pipeline's pictures for a shot, and whether they are a clip (text-to-video)."""
-        pipeline = self._load()
-        import torch
-
-        accepted = inspect.signature(pipeline.__call__).parameters
-        is_clip = "num_frames" in accepted
-        arguments: dict[str, Any] = {
-            "prompt": shot_description(request),
-            "height": self.height,
-            "width": self.width,
-            "num_inference_steps": self.steps,
-            "guidance_scale": self.guidance_scale,
-            "generator": torch.Generator(device="cpu").manual_seed(shot_seed(request)),
-            "output_type": "np",
-            "num_frames": self.num_frames,
-        }
-        with torch.inference_mode():
-            result = pipeline(**{k: v for k, v in arguments.items() if k in accepted})
-        pictures = result.frames[0] if is_clip else result.images[:1]
-        return to_images(pictures), is_clip
+    def render_stills(self, request: VideoRequest) -> tuple[list[Image.Image], str]:
+        """The pipeline's pictures for a shot, and how they were made ("image-to-video",
+        "image-to-image", "text-to-video" or "text-to-image")."""
+        pipeline, seed = self.pipeline(), shot_seed(request)
+        asked = {"prompt": shot_description(request), "height": self.height, "width": self.width}
+        portraits = references(request, most=1)
+        if takes_image(pipeline) and portraits:
+            with Image.open(portraits[0]) as portrait:
+                start = ImageOps.fit(
+                    portrait.convert("RGB"), (self.width, self.height), Image.Resampling.LANCZOS
+                )
+            stills, is_clip = self.pictures(pipeline, seed, image=start, **asked)
+            return stills, "image-to-video" if is_clip else "image-to-image"
+        stills, is_clip = self.pictures(self.text_pipeline(), seed, **asked)
+        return stills, "text-to-video" if is_clip else "text-to-image"
 
     def generate(self, request: VideoRequest, out: Path) -> MediaResult:
         """Render the shot and write it to `out` as a 720x1280 mp4 of the shot's duration."""
-        stills, is_clip = self.render_stills(request)
+        stills, kind = self.render_stills(request)
         frames = shot_frames(stills, request.camera, request.duration_seconds, self.travel)
         count = write_video(frames, out)
         duration = count / FPS
@@ -189,7 +94,7 @@ class DiffusersVideo:
                 "model": self.model,
                 "device": self._device,
                 "pipeline": type(self._pipeline).__name__,
-                "kind": "text-to-video" if is_clip else "text-to-image",
+                "kind": kind,
                 "pictures": len(stills),
                 "seed": shot_seed(request),
             },

@@ -13,22 +13,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from writersroom.tools.base import ImageRequest, MediaResult
 from writersroom.tools.clips import download
 from writersroom.tools.kling import Kling, own
 from writersroom.tools.media import RenderError
-from writersroom.tools.sheets import SIZES, sheet_description
+from writersroom.tools.sheets import AVOID, save_view, sheet_description
 
 SUBMIT = "/v1/images/generations"
 RATIOS = {"portrait": "1:1", "figure": "9:16"}
-NEGATIVE = "text, watermark, more than one person, cropped body, busy background"
 
 
 class KlingImage(Kling):
     def __init__(
-        self, *, image_model: str = "kling-v1", negative_prompt: str = NEGATIVE, **settings: Any
+        self, *, image_model: str = "kling-v1", negative_prompt: str = AVOID, **settings: Any
     ) -> None:
         self.model, self.negative_prompt = image_model, negative_prompt
         super().__init__(image_model, **own("image", settings))
@@ -48,10 +47,8 @@ class KlingImage(Kling):
             download(done.url, drawn, self.download_seconds)
             try:
                 with Image.open(drawn) as image:
-                    fitted = ImageOps.fit(image.convert("RGB"), SIZES[request.view])
+                    save_view(image, request.view, out)
             except UnidentifiedImageError as exc:
                 raise RenderError(f"{self.client.label}: task {task_id} made no image") from exc
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fitted.save(out, format="PNG")
         meta = {"view": request.view, "model": self.model, "task_id": task_id, **done.meta}
         return MediaResult(path=str(out), duration_seconds=0.0, meta=meta)

@@ -8,7 +8,10 @@ A person may ask for a sheet to be made again with notes ("older, grey streak in
 view whose file is lost later is drawn again with the same notes.
 
 The embedded image backend draws the storyboard's figure of the character (the same look and
-seed as its shots) on a plain ground, with what the notes name drawn over the look.
+seed as its shots) on a plain ground, with what the notes name drawn over the look. Picture
+models (Kling, DashScope's Wan, a diffusers pipeline) are given `sheet_description` and `AVOID`,
+seeded from the character's seed where they take one, and their picture is saved at the view's
+size by `save_view`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from writersroom.tools.base import (
     WIDTH,
@@ -36,26 +39,38 @@ from writersroom.tools.storyboard import font, wrapped
 
 VIEWS: tuple[View, ...] = ("portrait", "figure")
 SIZES = {"portrait": (WIDTH, WIDTH), "figure": (WIDTH, 1280)}
-
-
-SHOWN = {
-    "portrait": "a front-facing head-and-shoulders portrait",
-    "figure": "a front-facing full-length figure, standing, head to toe",
+# what a picture model is asked to draw for each view, and to leave out of every view
+FRAMES = {
+    "portrait": "front-facing head-and-shoulders portrait, looking at the camera",
+    "figure": "full-length figure standing facing the camera, head to feet in frame",
 }
+AVOID = "text, watermark, more than one person, cropped head, blurry, deformed hands"
 
 
 def sheet_description(request: ImageRequest) -> str:
-    """The text a picture model is given for a view of a character's sheet: the view, the
-    character's fixed look, a plain ground, and the notes it is made again with."""
-    look = request.character.look.strip().rstrip(".")
-    parts = [
-        f"Character reference sheet: {SHOWN[request.view]} of {request.character.name}",
-        look,
-        "one person, plain light grey background, even studio light, no text",
-    ]
+    """The text a picture model is given for a view of a character's sheet: who, their fixed
+    look, the person's notes when the sheet is remade, the view, a plain studio ground (what
+    matters first: services cut a long prompt at their limit)."""
+    character = request.character
+    parts = [f"Character reference sheet of {character.name}: {character.look.strip().rstrip('.')}"]
     if request.notes.strip():
-        parts.append(f"Notes: {request.notes.strip().rstrip('.')}")
+        parts.append(request.notes.strip().rstrip("."))
+    parts.append(FRAMES[request.view])
+    parts.append("plain light grey studio background, even soft light, photorealistic")
     return ". ".join(parts) + "."
+
+
+def sheet_seed(request: ImageRequest) -> int:
+    """The character's series seed, as picture models take it (below 2**31)."""
+    return request.character.seed % (2**31)
+
+
+def save_view(picture: Image.Image, view: View, out: Path) -> None:
+    """Save a picture model's picture as a view's PNG: scaled to cover the view's size and
+    centre-cropped to it."""
+    fitted = ImageOps.fit(picture.convert("RGB"), SIZES[view], Image.Resampling.LANCZOS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fitted.save(out, format="PNG")
 
 
 class DrawnSheet:
