@@ -20,6 +20,8 @@ import imageio_ffmpeg
 import pytest
 from conftest import CLI, answers, calls, make_project, median_pitch, rows, wr
 
+from writersroom.tools.sheets import VIEWS
+
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 SHOTS_SECONDS = 16.1  # the recorded shot list: 4 + 3 + 3 + 5, the last lengthened to fit its lines
 DIALOGUE = [
@@ -74,7 +76,14 @@ def test_the_episode_is_a_vertical_h264_aac_video_with_its_subtitles(series: Pat
         ("render/episode-01/episode.mp4", pytest.approx(duration, abs=0.1))
     ]
     made = rows(series, "select tool, count(*) from ledger where episode = 1 group by tool")
-    assert dict(made) == {"generate_video": 4, "synthesize_voice": 4, "lip_sync": 4, "assemble": 1}
+    views = len(rows(series, "select name from characters")) * len(VIEWS)  # the cast's sheets
+    assert dict(made) == {
+        "draw_character": views,
+        "generate_video": 4,
+        "synthesize_voice": 4,
+        "lip_sync": 4,
+        "assemble": 1,
+    }
 
 
 def test_the_tool_calls_are_function_calls_in_the_directors_messages(series: Path) -> None:
@@ -85,7 +94,8 @@ def test_the_tool_calls_are_function_calls_in_the_directors_messages(series: Pat
     kept = json.loads(rows(series, "select calls from episodes where number = 1")[0][0])
     assert [c["name"] for c in kept].count("lip_sync") == 4
     ids = {c["id"] for c in kept}
-    ledger_ids = {r[0] for r in rows(series, "select call_id from ledger where episode = 1")}
+    called = "select call_id from ledger where episode = 1 and tool != 'draw_character'"
+    ledger_ids = {r[0] for r in rows(series, called)}
     assert ledger_ids == ids | {"cut"}  # every backend call answers one of the director's calls
 
 
@@ -230,7 +240,11 @@ def test_the_director_gets_the_shots_a_few_at_a_time(tmp_path: Path) -> None:
     assert "That file is not yours to read." not in asked[0]  # shot 4, in the second answer
     assert "That file is not yours to read." in asked[1]
     assert "You dropped something, cleaner." not in asked[1]
-    made = rows(project, "select tool, count(*) from ledger where episode = 1 group by tool")
+    made = rows(
+        project,
+        "select tool, count(*) from ledger where episode = 1 and tool != 'draw_character'"
+        " group by tool",
+    )
     assert dict(made) == {"generate_video": 4, "synthesize_voice": 4, "lip_sync": 4, "assemble": 1}
     assert srt_cues(project / "render" / "episode-01" / "episode.srt") == DIALOGUE
 
@@ -282,7 +296,8 @@ def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     videos = rows(
-        project, "select shot, duration_seconds from ledger where tool = 'generate_video'"
+        project,
+        "select shot, duration_seconds from ledger where tool = 'generate_video' order by shot",
     )
     planned = {s["number"]: s["duration_seconds"] for s in shots}
     # a shot's video lasts what the shot list says (lengthened where its lines needed more)
@@ -381,6 +396,7 @@ def test_a_render_killed_while_its_tools_run_resumes_without_paying_twice(
 
 def _made(project: Path) -> int:
     try:
-        return rows(project, "select count(*) from ledger where tool != 'assemble'")[0][0]
+        made = "select count(*) from ledger where tool not in ('assemble', 'draw_character')"
+        return rows(project, made)[0][0]
     except sqlite3.OperationalError:  # the table is not there yet
         return 0

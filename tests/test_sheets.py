@@ -21,7 +21,7 @@ from PIL import Image
 from writersroom.memory import open_database
 from writersroom.room.runlock import RunLock
 from writersroom.tools.base import CharacterLook, ImageRequest, MediaResult
-from writersroom.tools.cache import file_hash
+from writersroom.tools.cache import RenderCache, file_hash
 from writersroom.tools.figures import COLOURS, appearance
 from writersroom.tools.sheets import VIEWS, DrawnSheet, remake, with_sheets
 from writersroom.web.app import create_app
@@ -43,12 +43,12 @@ class Recording(DrawnSheet):
         return super().draw(request, out)
 
 
-def cast_of(tmp_path: Path) -> Any:
-    """A series database with one character (as the approved bible leaves it) and a render
-    folder."""
+def cast_of(tmp_path: Path) -> tuple[Any, RenderCache]:
+    """A series database with one character (as the approved bible leaves it), and a render
+    cache of episode 1 over a render folder."""
     db = open_database(tmp_path / "writersroom.db")
     db.table("characters").insert({"name": LOOK.name, "look": LOOK.look, "seed": LOOK.seed})
-    return db, tmp_path / "render"
+    return db, RenderCache(db, tmp_path / "render", 1)
 
 
 def stored(db: Any, name: str = LOOK.name) -> dict[str, Any]:
@@ -88,14 +88,14 @@ def test_the_embedded_drawing_shows_the_notes(tmp_path: Path) -> None:
 
 
 def test_a_remade_sheet_has_new_files_and_keeps_its_notes(tmp_path: Path) -> None:
-    db, render = cast_of(tmp_path)
+    db, cache = cast_of(tmp_path)
     backend = Recording()
-    [first] = with_sheets(db, [LOOK], backend, render)
+    [first] = with_sheets(cache, [LOOK], backend, None)
     assert [(r.view, r.notes) for r in backend.requests] == [(v, "") for v in VIEWS]
     before = {r.view: Path(r.path).read_bytes() for r in first.references}
 
     backend.requests.clear()
-    drawn = remake(db, LOOK, backend, render, NOTES)
+    drawn = remake(cache, LOOK, backend, None, NOTES)
     assert [(r.view, r.notes, r.character) for r in backend.requests] == [
         (v, NOTES, LOOK) for v in VIEWS
     ]
@@ -107,27 +107,32 @@ def test_a_remade_sheet_has_new_files_and_keeps_its_notes(tmp_path: Path) -> Non
         assert reference.sha256 != hashlib.sha256(before[reference.view]).hexdigest()
         assert sheet[reference.view]["notes"] == NOTES
 
-    # a lost file is drawn again with the notes it was drawn with, and the same picture
-    portrait = render / sheet["portrait"]["file"]
+    # a lost file is put back from the render cache, not drawn; lost there too, it is drawn
+    # again with the notes it was drawn with, and the same picture
+    portrait = cache.root / sheet["portrait"]["file"]
     kept = portrait.read_bytes()
-    portrait.unlink()
-    backend.requests.clear()
-    [again] = with_sheets(db, [LOOK], backend, render)
-    assert [(r.view, r.notes) for r in backend.requests] == [("portrait", NOTES)]
-    assert portrait.read_bytes() == kept
-    assert [r.sha256 for r in again.references] == [r.sha256 for r in drawn]
+    for lost_blobs, asked in ((False, []), (True, [("portrait", NOTES)])):
+        portrait.unlink()
+        if lost_blobs:
+            shutil.rmtree(cache.blobs)
+        backend.requests.clear()
+        [again] = with_sheets(cache, [LOOK], backend, None)
+        assert [(r.view, r.notes) for r in backend.requests] == asked
+        assert portrait.read_bytes() == kept
+        assert [r.sha256 for r in again.references] == [r.sha256 for r in drawn]
+        assert again.notes == NOTES  # the figure's notes, for the shots
 
     # one view again, notes not given: drawn with its own notes; the other view untouched
     backend.requests.clear()
-    [figure] = remake(db, LOOK, backend, render, None, ("figure",))
+    [figure] = remake(cache, LOOK, backend, None, None, ("figure",))
     assert [(r.view, r.notes) for r in backend.requests] == [("figure", NOTES)]
     assert figure.view == "figure" and stored(db) == sheet
 
 
 def test_remaking_one_view_of_a_character_without_a_sheet_draws_both(tmp_path: Path) -> None:
-    db, render = cast_of(tmp_path)
+    db, cache = cast_of(tmp_path)
     backend = Recording()
-    drawn = remake(db, LOOK, backend, render, NOTES, ("portrait",))
+    drawn = remake(cache, LOOK, backend, None, NOTES, ("portrait",))
     assert [(r.view, r.notes) for r in backend.requests] == [(v, NOTES) for v in VIEWS]
     assert [r.view for r in drawn] == list(VIEWS)
     assert {view: entry["notes"] for view, entry in stored(db).items()} == dict.fromkeys(

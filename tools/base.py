@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 if TYPE_CHECKING:
     from writersroom.tools.assemble import AssembleRequest
@@ -33,12 +33,25 @@ class Reference(BaseModel):
 
 
 class CharacterLook(BaseModel):
-    """How a character is drawn and heard: fixed once per series, kept in series memory."""
+    """How a character is drawn and heard: fixed once per series, kept in series memory.
+    `notes` are those the figure of the character's sheet was last drawn with (`sheets`), so
+    that the shots show what the sheet shows."""
 
     name: str
     look: str
     seed: int
     references: list[Reference] = Field(default_factory=list)
+    notes: str = ""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_notes(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No `notes` key when there are none: a look is part of every render key of the
+        shots it is in, and a look without notes keeps the key it had before looks had notes
+        (the references' hashes alone do not tell notes apart that draw the same picture)."""
+        dumped: dict[str, Any] = handler(self)
+        if not self.notes:
+            dumped.pop("notes", None)
+        return dumped
 
 
 class ImageRequest(BaseModel):

@@ -41,6 +41,12 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def identity(backend: Any) -> str:
+    """A backend as cache keys know it: a revision that changes its output renews its keys."""
+    revision = getattr(backend, "revision", 1)
+    return backend.name if revision == 1 else f"{backend.name}@{revision}"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -103,6 +109,7 @@ class RenderCache:
         `invocation` is the command carrying it out (default: this cache alone): a provider
         task that failed in it is not submitted again until another is asked for."""
         self.db = db
+        self.root = root
         self.blobs = root / "cache"
         self.episode = episode
         if run is None:
@@ -247,9 +254,11 @@ class RenderCache:
             self._ahead[call.key] = made
 
     def call(
-        self, call: Call, target: Path, make: Make, price: float | None
+        self, call: Call, target: Path, make: Make, price: float | None, again: bool = False
     ) -> tuple[MediaResult, bool]:
         """The result of a call, made ahead, from the cache or made now; placed at `target`.
+        `again`: made now even when the cache holds it (a person asked for another take), the
+        new result taking the key's place in the cache.
 
         Returns the result (its path the call's `relative`) and whether it came from the cache.
         """
@@ -258,7 +267,7 @@ class RenderCache:
             ahead = self._ahead.pop(call.key, None)
         if isinstance(ahead, Exception):
             raise ahead
-        found = self._found(call.key) if ahead is None else None
+        found = self._found(call.key) if ahead is None and not again else None
         if ahead is not None:
             result, blob = ahead
         elif found is not None:

@@ -5,7 +5,14 @@ character looks the same from shot to shot.
 
 A person may ask for a sheet to be made again with notes ("older, grey streak in her hair"):
 `remake` hands them to the backend (`ImageRequest.notes`) and keeps them with each view, so a
-view whose file is lost later is drawn again with the same notes.
+view whose file is lost later is asked again with the same notes. The shots draw the character
+with the notes of the sheet's figure (`CharacterLook.notes`, filled by `sheeted`).
+
+Every view drawn is a call through the render cache (tool `draw_character`, keyed by the
+backend, the character's look and seed, the view and the notes) and so one row of the cost
+ledger, in the run of the episode whose production or redraw drew it, at shot 0 (no shot).
+`[production.prices.image]` is a price per picture; without one a view costs what the backend
+reports. A lost file is put back from the cache, unpaid; a redraw is always drawn and paid anew.
 
 The embedded image backend draws the storyboard's figure of the character (the same look and
 seed as its shots) on a plain ground, with what the notes name drawn over the look. Picture
@@ -33,10 +40,11 @@ from writersroom.tools.base import (
     Reference,
     View,
 )
-from writersroom.tools.cache import file_hash
+from writersroom.tools.cache import Call, RenderCache, file_hash, identity
 from writersroom.tools.figures import appearance, draw_figure
 from writersroom.tools.storyboard import font, wrapped
 
+TOOL = "draw_character"
 VIEWS: tuple[View, ...] = ("portrait", "figure")
 SIZES = {"portrait": (WIDTH, WIDTH), "figure": (WIDTH, 1280)}
 # what a picture model is asked to draw for each view, and to leave out of every view
@@ -96,62 +104,119 @@ class DrawnSheet:
 
 
 def with_sheets(
-    db: sqlite_utils.Database, looks: list[CharacterLook], backend: Any, render: Path
+    cache: RenderCache, looks: list[CharacterLook], backend: Any, price: float | None
 ) -> list[CharacterLook]:
-    """`looks` with their reference sheets: made the first time (or when a file is gone) into
-    `render/characters/`, then kept in the `characters` table by file and content hash."""
-    return [_sheeted(db, look, backend, render, (), None)[0] for look in looks]
+    """`looks` with their reference sheets (`sheeted`): a view is drawn the first time, and one
+    whose file is gone is put back from the render cache (or drawn again with its notes)."""
+    for look in looks:
+        for request in _lacking(cache, look):
+            _draw(cache, request, backend, price, again=False)
+    return [sheeted(cache.db, look, cache.root) for look in looks]
 
 
 def remake(
-    db: sqlite_utils.Database,
+    cache: RenderCache,
     look: CharacterLook,
     backend: Any,
-    render: Path,
+    price: float | None,
     notes: str | None = None,
     views: Collection[View] = VIEWS,
 ) -> list[Reference]:
-    """Draw `views` of the character's sheet again, and any view it lacks, with `notes` (None:
-    each view with the notes it was drawn with). Returns the views drawn."""
-    sheeted, drawn = _sheeted(db, look, backend, render, views, notes)
-    return [reference for reference in sheeted.references if reference.view in drawn]
+    """Draw `views` of the character's sheet again (paid again, never taken from the cache),
+    and any view it lacks, with `notes` (None: each view with the notes it was drawn with).
+    Returns the views drawn."""
+    sheet = _sheet(cache.db, look.name)
+    lacking = {request.view for request in _lacking(cache, look)}
+    drawn = [view for view in VIEWS if view in views or view in lacking]
+    for view in drawn:
+        asked = sheet.get(view, {}).get("notes", "") if notes is None else notes
+        _draw(cache, _request(look, view, asked), backend, price, again=view in views)
+    sheet_now = sheeted(cache.db, look, cache.root)
+    return [reference for reference in sheet_now.references if reference.view in drawn]
 
 
-def _sheeted(
-    db: sqlite_utils.Database,
-    look: CharacterLook,
-    backend: Any,
-    render: Path,
-    again: Collection[View],
-    notes: str | None,
-) -> tuple[CharacterLook, list[View]]:
-    """`look` with its sheet's references, drawing the views in `again` and those without a
-    file; the sheet is kept as `{view: {file, sha256, notes}}` in the character's row."""
-    row = next(db.table("characters").rows_where("name = ?", [look.name]), {})
-    sheet = json.loads(row.get("sheet") or "{}")
-    references, drawn = [], []
-    for view in VIEWS:
-        entry = sheet.get(view)
-        target = render / "characters" / f"{slug(look.name)}-{view}.png"
-        if view in again or entry is None or not (render / entry["file"]).is_file():
-            asked = (entry or {}).get("notes", "") if notes is None else notes
-            drawing = target.with_suffix(".new.png")  # the sheet in use stays until it is done
-            backend.draw(ImageRequest(character=look, view=view, notes=asked), drawing)
-            drawing.replace(target)
-            entry = {
-                "file": target.relative_to(render).as_posix(),
-                "sha256": file_hash(target),
-                "notes": asked,
-            }
-            sheet[view] = entry
-            drawn.append(view)
-            with db.conn:
-                db.table("characters").update(
-                    look.name, {"sheet": json.dumps(sheet, ensure_ascii=False)}
-                )
-        path = str(render / entry["file"])
-        references.append(Reference(view=view, sha256=entry["sha256"], path=path))
-    return look.model_copy(update={"references": references}), drawn
+def to_draw(cache: RenderCache, looks: list[CharacterLook], backend: Any) -> list[ImageRequest]:
+    """The views `with_sheets` would pay for now: those lacking a file that the render cache
+    cannot put back."""
+    return [
+        request
+        for look in looks
+        for request in _lacking(cache, look)
+        if not cache.has(_call(cache, request, backend).key)
+    ]
+
+
+def sheeted(db: sqlite_utils.Database, look: CharacterLook, render: Path) -> CharacterLook:
+    """`look` with the references of its sheet's views on file, and the notes its figure was
+    drawn with: the shots draw the whole figure, so they show what the sheet's figure shows."""
+    sheet = _sheet(db, look.name)
+    references = [
+        Reference(view=view, sha256=sheet[view]["sha256"], path=str(render / sheet[view]["file"]))
+        for view in VIEWS
+        if view in sheet and (render / sheet[view]["file"]).is_file()
+    ]
+    notes = sheet.get("figure", {}).get("notes", "")
+    return look.model_copy(update={"references": references, "notes": notes})
+
+
+def _sheet(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
+    """The character's sheet as kept: `{view: {file, sha256, notes}}`."""
+    row = next(db.table("characters").rows_where("name = ?", [name]), {})
+    sheet: dict[str, Any] = json.loads(row.get("sheet") or "{}")
+    return sheet
+
+
+def _lacking(cache: RenderCache, look: CharacterLook) -> list[ImageRequest]:
+    """The views of the character's sheet never drawn or whose file is gone, each asked with
+    the notes it was drawn with."""
+    sheet = _sheet(cache.db, look.name)
+    return [
+        _request(look, view, sheet.get(view, {}).get("notes", ""))
+        for view in VIEWS
+        if view not in sheet or not (cache.root / sheet[view]["file"]).is_file()
+    ]
+
+
+def _request(look: CharacterLook, view: View, notes: str) -> ImageRequest:
+    """A view asked of the image backend: the character's look and seed alone (not the sheet
+    it has, nor its notes), so that the request, and its render key, names only what is drawn."""
+    bare = look.model_copy(update={"references": [], "notes": ""})
+    return ImageRequest(character=bare, view=view, notes=notes)
+
+
+def _call(cache: RenderCache, request: ImageRequest, backend: Any) -> Call:
+    """A view as the ledger records it: tool draw_character, shot 0 (no shot: the cast's
+    sheets, as `writersroom cost` shows them), its file under the render folder."""
+    name, view = request.character.name, request.view
+    key = cache.key(TOOL, identity(backend), request, {})
+    relative = f"characters/{slug(name)}-{view}.png"
+    return Call(TOOL, backend.name, key, 0, f"sheet {name} {view}", relative)
+
+
+def _draw(
+    cache: RenderCache, request: ImageRequest, backend: Any, price: float | None, again: bool
+) -> None:
+    """Draw one view through the render cache (its ledger row in `cache`'s run, costing
+    `price` per picture where given, else what the backend reports) and keep it in the sheet.
+    The sheet in use stays until the new picture is done."""
+    call = _call(cache, request, backend)
+    target = cache.root / call.relative
+
+    def make(out: Path) -> MediaResult:
+        made: MediaResult = backend.draw(request, out)
+        return made if price is None else made.model_copy(update={"cost": price})
+
+    cache.call(call, target, make, None, again)
+    sheet = _sheet(cache.db, request.character.name)
+    sheet[request.view] = {
+        "file": call.relative,
+        "sha256": file_hash(target),
+        "notes": request.notes,
+    }
+    with cache.db.conn:
+        cache.db.table("characters").update(
+            request.character.name, {"sheet": json.dumps(sheet, ensure_ascii=False)}
+        )
 
 
 def slug(name: str) -> str:

@@ -1,7 +1,8 @@
 """The embedded video backend: a storyboard drawn with PIL, 720x1280, one moving shot per call.
 
 Each shot is the setting (inside or outside, day or night, the place's furniture), the
-characters in frame drawn from their look and seed, framed wide / medium / close-up, moved by
+characters in frame drawn from their look and seed (and the notes their sheet's figure was
+drawn with, as the sheet draws them), framed wide / medium / close-up, moved by
 the camera (static, a pan across, a push-in), with the shot's visual prompt as a caption strip.
 The face map of every frame (where each mouth is) goes with the result for lip-sync.
 """
@@ -132,7 +133,9 @@ def draw_scene(request: VideoRequest, canvas_width: int) -> tuple[Image.Image, d
     faces = {}
     for index, person in enumerate(people):
         x = canvas_width * (index + 1) / (len(people) + 1)
-        faces[person.name] = draw_figure(draw, appearance(person), x, HEIGHT * head_top, height)
+        faces[person.name] = draw_figure(
+            draw, appearance(person, person.notes), x, HEIGHT * head_top, height
+        )
     return image, faces
 
 

@@ -31,7 +31,7 @@ from writersroom.tools.base import (
     VoiceRequest,
 )
 from writersroom.tools.board import JobBoard
-from writersroom.tools.cache import Call, Make, Remote, RenderCache
+from writersroom.tools.cache import Call, Make, Remote, RenderCache, identity
 from writersroom.tools.calls import (
     ORDER,
     CastMember,
@@ -329,7 +329,7 @@ class Studio:
     # helpers ---------------------------------------------------------------
     def ledger_call(self, job: Job, inputs: dict[str, Path], relative: str, call_id: str) -> Call:
         backend = self.backends[job.kind]
-        key = self.cache.key(job.tool, _identity(backend), job.request, inputs)
+        key = self.cache.key(job.tool, identity(backend), job.request, inputs)
         return Call(job.tool, backend.name, key, job.shot, call_id, relative)
 
     def price(self, kind: str) -> float | None:
@@ -431,12 +431,6 @@ def make_together(productions: list[tuple[Studio, list[dict[str, Any]]]]) -> Non
     finally:
         for pool in pools.values():
             pool.shutdown(wait=True)
-
-
-def _identity(backend: Any) -> str:
-    """A backend as cache keys know it: a revision that changes its output renews its keys."""
-    revision = getattr(backend, "revision", 1)
-    return backend.name if revision == 1 else f"{backend.name}@{revision}"
 
 
 def _not_again(made: bool, what: str) -> None:

@@ -46,6 +46,8 @@ lip_sync = "embedded"
 language = "auto"          # the dialogue's language (en, zh, ...); auto: from the script
 # [production.prices.video] # per second of output, for the paid backends
 # dashscope = 0.24
+# [production.prices.image] # per picture: a view of a character's reference sheet
+# kling = 0.03
 # [production.options.NAME] # a backend's own settings
 
 # [executor]                # where renders run: "local" (threads, and worker processes for
@@ -126,7 +128,8 @@ class ProductionConfig(BaseModel, extra="forbid"):
     title_seconds: float = Field(default=1.5, gt=0, le=10)
     # the director is given this many shots at a time, so a long episode's calls fit one answer
     shots_per_answer: int = Field(default=4, ge=1, le=50)
-    # kind -> backend name -> price per second of output (paid backends; embedded ones are 0)
+    # kind -> backend name -> price per second of output (paid backends; embedded ones are 0);
+    # for `image`, a price per picture (a view of a sheet: pictures have no seconds)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     # backend name -> the keyword options its class is built with
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -192,12 +192,14 @@ def _cut(project: Project, episode: int) -> bool:
 
 def show_estimate(project: Project, episodes: list[int]) -> None:
     lines = []
-    for episode in episodes:
+    for index, episode in enumerate(episodes):
         bible, script, shots, _ = production.stored_drafts(project.memory, episode)
+        drafts = (bible, script, shots)
         studio = production.open_studio(
-            project.config, project.memory, project.path, episode, (bible, script, shots)
+            project.config, project.memory, project.path, episode, drafts, draw=False
         )
-        lines += estimates.estimate(studio, project.config.production)
+        # the cast's sheets still to draw are drawn once, for the first episode rendered
+        lines += estimates.estimate(studio, project.config.production, sheets=index == 0)
     lines = estimates.merged(lines)
     numbers = ", ".join(map(str, episodes))
     named = f"Episode {numbers}" if len(episodes) == 1 else f"Episodes {numbers}"
@@ -235,7 +237,7 @@ def cost(
             table.add_column(column)
         totals: dict[int, float] = {}
         for row in rows:
-            shot = "cut" if row["shot"] == 0 else str(row["shot"])
+            shot = str(row["shot"]) if row["shot"] else costs.NO_SHOT[row["tool"]]
             table.add_row(
                 str(row["episode"]),
                 shot,

@@ -1,5 +1,6 @@
 """The cost ledger: one row per production tool call of every render run (`ledger`), made or
-found in the cache; what each made file cost is in `renders`. The render cache writes both
+found in the cache, the views of the characters' sheets included; what each made file cost is
+in `renders`. The render cache writes both
 (`writersroom.tools.cache`); what they add up to is read here."""
 
 from __future__ import annotations
@@ -7,6 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlite_utils
+
+# what a call at shot 0 (no shot) is, by its tool: the episode's cut, a view of a sheet
+NO_SHOT = {"assemble": "cut", "draw_character": "sheets"}
 
 
 def run_totals(db: sqlite_utils.Database, episode: int, run: int) -> tuple[int, int, float]:
@@ -19,7 +23,7 @@ def run_totals(db: sqlite_utils.Database, episode: int, run: int) -> tuple[int, 
 
 
 def by_shot(db: sqlite_utils.Database, episode: int | None = None) -> list[dict[str, Any]]:
-    """Calls, calls made and cost per episode, shot, tool and backend (shot 0: the cut)."""
+    """Calls, calls made and cost per episode, shot, tool and backend (shot 0: `NO_SHOT`)."""
     where, args = ("where episode = ?", [episode]) if episode else ("", [])
     return list(
         db.query(

@@ -264,10 +264,12 @@ def direct(
     room = runtime.context
     drafts = _drafts(state)
     direction = dict(state.get("direction", {}))
-    studio = production.open_production(room, drafts, direction.get("run"))
     if direction.get("invocation") != room.invocation:  # a new run (or a resume) starts afresh
         direction |= {"invocation": room.invocation, "stalled": 0}
-        check_budget(studio, room.config.production, state["episode"])
+        # checked before the studio opens, which draws the cast's sheets still to draw
+        unopened = production.open_production(room, drafts, direction.get("run"), draw=False)
+        check_budget(unopened, room.config.production, state["episode"])
+    studio = production.open_production(room, drafts, direction.get("run"))
     direction["run"] = studio.cache.run
     shots = production.next_shots(studio, room.config.production.shots_per_answer)
     if not shots:

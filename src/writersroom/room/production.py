@@ -21,7 +21,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
-from writersroom.config import ProjectConfig
+from writersroom.config import ProductionConfig, ProjectConfig
 from writersroom.errors import InputError, ModelError
 from writersroom.memory import EpisodeStatus, Memory
 from writersroom.room import answers
@@ -100,10 +100,15 @@ def seed_of(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
 
 
-def image_backend(config: ProjectConfig) -> ImageBackend:
+def image_backend(production: ProductionConfig) -> ImageBackend:
     """The configured backend that draws the characters' reference sheets."""
-    production = config.production
     return registry.load("image", production.image, production.options.get(production.image))
+
+
+def image_price(production: ProductionConfig) -> float | None:
+    """`[production.prices.image]`: the configured price of one picture (one view of a sheet)
+    of the image backend, if any; images have no seconds to price."""
+    return production.prices.get("image", {}).get(production.image)
 
 
 def plan_of(script: Script, shots: ShotList) -> dict[int, PlannedShot]:
@@ -137,10 +142,13 @@ def open_studio(
     run: int | None = None,
     invocation: str | None = None,
     board: JobBoard | None = None,
+    draw: bool = True,
 ) -> Studio:
     """The episode's production; `run` numbers it in the cost ledger (default the next),
     `invocation` is the command carrying it out (see `RenderCache`), and `board` shows its
-    jobs in flight."""
+    jobs in flight. The cast's sheets are drawn where they lack a view (paid in this run),
+    unless `draw` is False: then the cast has the sheets as they are (what an estimate
+    counts)."""
     bible, script, shots = drafts
     production = config.production
     language = language_of(config, script)
@@ -155,13 +163,17 @@ def open_studio(
     }
     executor = executor_for(config.executor)
     cast = cast_members(memory, bible, language)
+    cache = RenderCache(memory.db, project / RENDER_DIR, episode, run, invocation)
     looks = [member.look for member in cast.values()]
-    sheeted = sheets.with_sheets(memory.db, looks, image_backend(config), project / RENDER_DIR)
-    for member, look in zip(cast.values(), sheeted, strict=True):
+    if draw:
+        looks = sheets.with_sheets(cache, looks, image_backend(production), image_price(production))
+    else:
+        looks = [sheets.sheeted(memory.db, look, cache.root) for look in looks]
+    for member, look in zip(cast.values(), looks, strict=True):
         member.look = look
     return Studio(
         root=root,
-        cache=RenderCache(memory.db, project / RENDER_DIR, episode, run, invocation),
+        cache=cache,
         backends=backends,
         concurrency={
             kind: production.concurrency.get(b.name) or executor.bound(b)
@@ -195,10 +207,11 @@ def messages_for(studio: Studio, bible: SeriesBible, shots: list[Shot]) -> list[
 
 
 def open_production(
-    room: Any, drafts: tuple[SeriesBible, Script, ShotList], run: int | None
+    room: Any, drafts: tuple[SeriesBible, Script, ShotList], run: int | None, draw: bool = True
 ) -> Studio:
     """The episode's studio holding what the director's accepted calls made so far: they are
-    carried out again from the cache, which adds no ledger row and pays nothing."""
+    carried out again from the cache, which adds no ledger row and pays nothing. `draw`
+    False: nothing is drawn nor carried out (the studio a budget check estimates)."""
     studio = open_studio(
         room.config,
         room.memory,
@@ -208,9 +221,10 @@ def open_production(
         run,
         room.invocation,
         room.board,
+        draw,
     )
     kept = (room.memory.episode(room.episode) or {}).get("calls")
-    if kept:
+    if kept and draw:
         studio.replay(json.loads(kept))
     return studio
 

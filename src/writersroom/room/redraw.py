@@ -2,7 +2,8 @@
 `writersroom sheet` and the review room's Redraw both do (the drawing: `tools.sheets.remake`).
 
 A redraw writes the project (the sheet's files and the characters table), so it holds the run
-lock like a render: while a run holds it, the redraw is refused (`Busy`).
+lock like a render: while a run holds it, the redraw is refused (`Busy`). Each view redrawn is
+a paid call, one row of the cost ledger in a run of its own of the current episode.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 from writersroom.errors import InputError
 from writersroom.limits import MAX_NOTES_CHARS
 from writersroom.memory import Memory
-from writersroom.room.production import RENDER_DIR, image_backend, seed_of
+from writersroom.room.production import RENDER_DIR, image_backend, image_price, seed_of
 from writersroom.room.project import Project
 from writersroom.tools import sheets
 from writersroom.tools.base import CharacterLook, Reference, View
+from writersroom.tools.cache import RenderCache
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,10 @@ def redraw(
     with project.writing():
         look = character(project.memory, name)
         project.lock.running(f"the redraw of {look.name}'s sheet")
+        # paid in a run of its own of the current episode's ledger
+        cache = RenderCache(project.memory.db, project.path / RENDER_DIR, project.current_episode())
+        production = project.config.production
         drawn = sheets.remake(
-            project.memory.db,
-            look,
-            image_backend(project.config),
-            project.path / RENDER_DIR,
-            notes,
-            views,
+            cache, look, image_backend(production), image_price(production), notes, views
         )
     return Redrawn(look.name, drawn)
