@@ -27,6 +27,7 @@ from fake_video_provider import POLICY
 from PIL import Image
 
 from writersroom.errors import ConfigError
+from writersroom.memory import open_database
 from writersroom.tools import registry
 from writersroom.tools.base import (
     CharacterLook,
@@ -37,10 +38,11 @@ from writersroom.tools.base import (
     View,
     VoiceRequest,
 )
+from writersroom.tools.cache import RenderCache
 from writersroom.tools.dashscope_image import WanImage
 from writersroom.tools.dashscope_media import CosyVoice, VideoRetalk, WanVideo
 from writersroom.tools.media import RenderError, probe, run
-from writersroom.tools.sheets import AVOID, FRAMES, sheet_description
+from writersroom.tools.sheets import AVOID, FRAMES, VIEWS, remake, sheet_description, with_sheets
 
 KEY = "sk-test-0123"
 SUBMIT_VIDEO = "/api/v1/services/aigc/video-generation/video-synthesis"
@@ -616,3 +618,63 @@ def test_wan_image_is_the_dashscope_image_backend() -> None:
 
     assert isinstance(backend, WanImage)
     assert backend.label == "dashscope (wan2.2-t2i-plus)"
+
+
+def wan_draws(server: FakeDashScope, colours: list[tuple[int, int, int]]) -> None:
+    """Queue one finished Wan picture task per colour, each picture of that colour."""
+    for n, colour in enumerate(colours, 1):
+        url = server.serve(f"picture-{n}.png", png((1024, 1024), colour))
+        server.reply("POST", SUBMIT_IMAGE, task(f"img-{n}", "PENDING"))
+        done = task(f"img-{n}", "SUCCEEDED", results=[{"url": url}])
+        server.reply("GET", f"/api/v1/tasks/img-{n}", done | {"usage": {"image_count": 1}})
+
+
+def test_wan_sheets_are_paid_once_each_in_the_ledger_and_a_redraw_is_paid_again(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    """Each view Wan draws is one paid ledger row (what the backend bills), in the run of the
+    episode that drew it; opening production again pays nothing; a redraw pays each view
+    redrawn once more."""
+    db = open_database(tmp_path / "writersroom.db")
+    lena = sheet_request("portrait").character
+    db.table("characters").insert({"name": lena.name, "look": lena.look, "seed": lena.seed})
+    render = tmp_path / "render"
+    backend = WanImage(api_key=KEY, base_url=server.base_url, price_per_call=0.02)
+    wan_draws(server, [(200, 40, 60), (40, 60, 200), (30, 160, 90)])
+    paid = "select episode, run, shot, tool, backend, file, cost, cached from ledger order by id"
+
+    [drawn] = with_sheets(RenderCache(db, render, 1), [lena], backend, None)
+    first = list(db.query(paid))
+    assert first == [
+        {
+            "episode": 1,
+            "run": 1,
+            "shot": 0,
+            "tool": "draw_character",
+            "backend": backend.name,
+            "file": f"characters/lena-{view}.png",
+            "cost": pytest.approx(0.02),
+            "cached": 0,
+        }
+        for view in VIEWS
+    ]
+    assert len(server.sent("POST", SUBMIT_IMAGE)) == len(VIEWS)
+    kept = json.loads(db.table("characters").get(lena.name)["sheet"])
+    assert [r.sha256 for r in drawn.references] == [kept[view]["sha256"] for view in VIEWS]
+
+    [again] = with_sheets(RenderCache(db, render, 2), [lena], backend, None)
+    assert list(db.query(paid)) == first  # nothing drawn, nothing paid
+    assert again.references == drawn.references
+    assert len(server.sent("POST", SUBMIT_IMAGE)) == len(VIEWS)
+
+    # a redraw of one view, priced per picture by the configuration, in its episode's run
+    [figure] = remake(RenderCache(db, render, 3), lena, backend, 0.05, "a red scarf", ["figure"])
+    redrawn = list(db.query(paid))[len(first) :]
+    assert redrawn == [
+        first[1] | {"episode": 3, "run": 1, "cost": pytest.approx(0.05)}  # the figure
+    ]
+    assert len(server.sent("POST", SUBMIT_IMAGE)) == len(VIEWS) + 1
+    assert "a red scarf" in server.sent("POST", SUBMIT_IMAGE)[-1]["body"]["input"]["prompt"]
+    assert figure.sha256 != drawn.references[1].sha256
+    with Image.open(figure.path) as picture:
+        assert picture.convert("RGB").getpixel((360, 640)) == (30, 160, 90)

@@ -31,7 +31,10 @@ MADE = (
     "case when tool in ('generate_video', 'synthesize_voice') then key end "
     "from ledger where cached = 0 order by tool, shot, file"
 )
-RENDERS = "select count(*) from ledger where cached = 0 and tool != 'assemble'"
+# the renders an executor runs: all but the characters' sheets and the cut
+RENDERS = (
+    "select count(*) from ledger where cached = 0 and tool not in ('assemble', 'draw_character')"
+)
 
 
 def season_replies() -> dict[str, Any]:
@@ -112,7 +115,7 @@ def test_worker_processes_and_ray_make_what_renders_in_this_process_make(
     assert made_files(processes) == files
     assert made_files(on_ray) == files
 
-    # every render but the cut ran as a Ray task (Ray's own record of the tasks it ran)
+    # every render but the sheets and the cut ran as a Ray task (Ray's own record of its tasks)
     renders = rows(on_ray, RENDERS)[0][0]
     deadline = time.monotonic() + 30
     while ray_tasks(ray) < renders and time.monotonic() < deadline:

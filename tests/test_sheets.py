@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 from conftest import answers, make_project, rows, wr
 from fastapi.testclient import TestClient
 from PIL import Image
+from pydantic import BaseModel, Field
 
 from writersroom.memory import open_database
 from writersroom.room.runlock import RunLock
-from writersroom.tools.base import CharacterLook, ImageRequest, MediaResult
+from writersroom.tools.base import (
+    WIDTH,
+    CharacterLook,
+    ImageRequest,
+    MediaResult,
+    Reference,
+    VideoRequest,
+)
 from writersroom.tools.cache import RenderCache, file_hash
 from writersroom.tools.figures import COLOURS, appearance
-from writersroom.tools.sheets import VIEWS, DrawnSheet, remake, with_sheets
+from writersroom.tools.sheets import VIEWS, DrawnSheet, remake, slug, with_sheets
+from writersroom.tools.storyboard import draw_scene
 from writersroom.web.app import create_app
 
 BASE = "http://127.0.0.1"
@@ -263,3 +275,182 @@ def test_the_review_room_redraws_a_sheet_with_notes(series: Path) -> None:
             lock.release()
         assert busy.status_code == 409 and "writersroom render" in busy.text
         assert sheet_of(series, name)["portrait"]["notes"] == ""
+
+
+# what sheets cost, and the shots drawn as the sheet is ----------------------------------
+PRICE = 0.05  # [production.prices.image]: per picture
+ESTIMATE_LINE = r"{tool}\s*│\s*(\S+)\s*│\s*(\d+)\s*│\s*([\d.]+)\s*│\s*([\d.]+)"
+
+
+def estimated(project: Path) -> dict[str, tuple[str, int, float, float]]:
+    """`render 1 --estimate`'s lines by tool: backend, calls, seconds, cost."""
+    done = wr("render", "1", "--estimate", "--dir", str(project))
+    assert done.returncode == 0, done.stderr
+    assert "nothing was rendered" in done.stdout
+    lines = {}
+    for tool in ("draw_character", "generate_video", "synthesize_voice", "assemble"):
+        found = re.search(ESTIMATE_LINE.format(tool=tool), done.stdout)
+        if found:
+            backend, calls, seconds, cost = found.groups()
+            lines[tool] = (backend, int(calls), float(seconds), float(cost))
+    return lines
+
+
+def first_frame(video: Path, out: Path) -> Path:
+    """The video's first frame as a PNG, by the bundled ffmpeg."""
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    run = subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-i", str(video), "-frames:v", "1", str(out)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def near(path: Path, colour: tuple[int, int, int], within: float = 40) -> int:
+    """How many pixels of `path` are within `within` of `colour` (a frame of an H.264 video
+    keeps colours only roughly)."""
+    image = np.asarray(Image.open(path).convert("RGB")).astype(float)
+    return int((np.linalg.norm(image - np.array(colour), axis=-1) < within).sum())
+
+
+def shot_video(project: Path, shot: int) -> tuple[Path, str]:
+    """The latest generate_video call of a shot: its file and its render key."""
+    [(file, key)] = rows(
+        project,
+        "select file, key from ledger where tool = 'generate_video' and shot = ?"
+        " order by id desc limit 1",
+        (shot,),
+    )
+    return project / "render" / "episode-01" / file, key
+
+
+def test_sheets_are_paid_in_the_ledger_and_the_estimate_and_shots_show_the_notes(
+    series: Path, tmp_path: Path
+) -> None:
+    toml = series / "writersroom.toml"
+    toml.write_text(
+        toml.read_text() + f"[production.prices.image]\nstoryboard = {PRICE}\n", encoding="utf-8"
+    )
+    cast = [name for (name,) in rows(series, "select name from characters order by name")]
+    views = len(cast) * len(VIEWS)
+    sheet_rows = (
+        "select episode, shot, backend, file, cost, cached from ledger"
+        " where tool = 'draw_character' order by id"
+    )
+
+    # before anything is drawn: each view a call at the price of a picture, nothing drawn
+    before = estimated(series)
+    assert before["draw_character"] == ("storyboard", views, 0.0, pytest.approx(views * PRICE))
+    assert before["generate_video"][0] == "storyboard"  # the other lines, as they were
+    assert rows(series, "select count(*) from ledger") == [(0,)]
+    assert all(sheet_of(series, name) == {} for name in cast)
+
+    # the render draws each view once: one paid row each, no shot (0), in episode 1
+    done = wr("render", "1", "--dir", str(series), timeout=300)
+    assert done.returncode == 0, done.stderr
+    paid = rows(series, sheet_rows)
+    assert len(paid) == views
+    files = {f"characters/{slug(name)}-{view}.png" for name in cast for view in VIEWS}
+    assert {file for _, _, _, file, _, _ in paid} == files
+    assert {(e, s, b, c, k) for e, s, b, _, c, k in paid} == {(1, 0, "storyboard", PRICE, 0)}
+    for name in cast:
+        for entry in sheet_of(series, name).values():
+            assert file_hash(series / "render" / entry["file"]) == entry["sha256"]
+    cost = wr("cost", "--episode", "1", "--dir", str(series))
+    assert cost.returncode == 0, cost.stderr
+    assert re.search(rf"sheets\s*│\s*draw_character\s*│\s*storyboard\s*│\s*{views}\b", cost.stdout)
+    assert "draw_character" not in estimated(series)
+
+    # shot 3 is Lin Mei's alone, shot 2 Lin Yue's
+    mei = "Lin Mei"
+    mei_video, mei_key = shot_video(series, 3)
+    plain = first_frame(mei_video, tmp_path / "plain.png")
+    _, yue_key = shot_video(series, 2)
+
+    # rendering again draws and pays nothing
+    again = wr("render", "1", "--dir", str(series), timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert rows(series, sheet_rows) == paid
+
+    # a redraw of the figure with notes: one paid row, in the current episode
+    notes = "purple dress"
+    redrawn = wr("sheet", mei, "--notes", notes, "--view", "figure", "--dir", str(series))
+    assert redrawn.returncode == 0, redrawn.stderr
+    assert rows(series, sheet_rows) == [
+        *paid,
+        (1, 0, "storyboard", f"characters/{slug(mei)}-figure.png", PRICE, 0),
+    ]
+    assert "draw_character" not in estimated(series)
+
+    # her shots are made again and show the notes; a shot without her keeps its key
+    shots = wr("render", "1", "--dir", str(series), timeout=300)
+    assert shots.returncode == 0, shots.stderr
+    assert len(rows(series, sheet_rows)) == views + 1
+    noted_video, noted_key = shot_video(series, 3)
+    assert noted_key != mei_key
+    noted = first_frame(noted_video, tmp_path / "noted.png")
+    purple = COLOURS["purple"]
+    assert near(noted, purple) > near(plain, purple) + 2000
+    assert shot_video(series, 2)[1] == yue_key
+    run = rows(series, "select max(run) from ledger where episode = 1")[0][0]
+    made = rows(
+        series,
+        "select shot, cached from ledger where tool = 'generate_video' and run = ? order by shot",
+        (run,),
+    )
+    assert made == [(1, 0), (2, 1), (3, 0), (4, 0)]  # Lin Mei is in shots 1, 3 and 4
+
+
+def test_the_storyboard_draws_a_character_with_their_notes() -> None:
+    shot = VideoRequest(
+        shot=1,
+        visual_prompt="Mei waits in the lobby",
+        framing="medium",
+        camera="static",
+        duration_seconds=2,
+        characters=[LOOK],
+    )
+    noted = shot.model_copy(update={"characters": [LOOK.model_copy(update={"notes": NOTES})]})
+    plain_frame, _ = draw_scene(shot, WIDTH)
+    noted_frame, _ = draw_scene(noted, WIDTH)
+    red = np.array(COLOURS["red"])
+    plain_red = int(np.all(np.asarray(plain_frame) == red, axis=-1).sum())
+    noted_red = int(np.all(np.asarray(noted_frame) == red, axis=-1).sum())
+    assert plain_red == 0 < noted_red  # the notes' red dress
+
+
+class LookBefore(BaseModel):
+    """CharacterLook as it was before looks had notes."""
+
+    name: str
+    look: str
+    seed: int
+    references: list[Reference] = Field(default_factory=list)
+
+
+class ShotBefore(VideoRequest):
+    characters: list[LookBefore] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+def test_a_look_without_notes_keeps_the_render_key_it_had(tmp_path: Path) -> None:
+    _, cache = cast_of(tmp_path)
+    reference = Reference(view="figure", sha256=hashlib.sha256(b"sheet").hexdigest(), path="x")
+    look = LOOK.model_copy(update={"references": [reference]})
+    shot = {
+        "shot": 1,
+        "visual_prompt": "Mei waits in the lobby",
+        "framing": "medium",
+        "camera": "static",
+        "duration_seconds": 2,
+    }
+    before = ShotBefore(**shot, characters=[LookBefore(**look.model_dump(exclude={"notes"}))])
+    now = VideoRequest(**shot, characters=[look])
+    noted = VideoRequest(**shot, characters=[look.model_copy(update={"notes": NOTES})])
+
+    def key(request: BaseModel) -> str:
+        return cache.key("generate_video", "storyboard", request, {})
+
+    assert key(now) == key(before)
+    assert key(noted) != key(before)

@@ -83,7 +83,7 @@ _LOCKS: weakref.WeakKeyDictionary[sqlite_utils.Database, threading.RLock] = (
 @dataclass(frozen=True)
 class Call:
     """One tool call as the ledger records it: its render key, and the file (relative to the
-    episode's render folder) it names."""
+    episode's render folder; a character sheet's, to the render folder) it names."""
 
     tool: str
     backend: str
