@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, MediaResult, VideoRequest
-from writersroom.tools.clips import references, shot_description, shot_seed
+from writersroom.tools.clips import first_frame, shot_description, shot_seed
 from writersroom.tools.diffusers_pipeline import DiffusersBackend, takes_image
 from writersroom.tools.media import write_video
 
@@ -69,9 +69,9 @@ class DiffusersVideo(DiffusersBackend):
         "image-to-image", "text-to-video" or "text-to-image")."""
         pipeline, seed = self.pipeline(), shot_seed(request)
         asked = {"prompt": shot_description(request), "height": self.height, "width": self.width}
-        portraits = references(request, most=1)
-        if takes_image(pipeline) and portraits:
-            with Image.open(portraits[0]) as portrait:
+        picture = first_frame(request)
+        if takes_image(pipeline) and picture:
+            with Image.open(picture) as portrait:
                 start = ImageOps.fit(
                     portrait.convert("RGB"), (self.width, self.height), Image.Resampling.LANCZOS
                 )

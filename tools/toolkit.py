@@ -434,9 +434,10 @@ def make_together(productions: list[tuple[Studio, list[dict[str, Any]]]]) -> Non
 
 
 def _identity(backend: Any) -> str:
-    """A backend as cache keys know it: a revision that changes its output renews its keys."""
-    revision = getattr(backend, "revision", 1)
-    return backend.name if revision == 1 else f"{backend.name}@{revision}"
+    """A backend as cache keys know it: its `identity` (its name, unless an option that changes
+    what it makes is part of it); a revision that changes its output renews its keys."""
+    identity, revision = getattr(backend, "identity", backend.name), getattr(backend, "revision", 1)
+    return identity if revision == 1 else f"{identity}@{revision}"
 
 
 def _not_again(made: bool, what: str) -> None:
