@@ -623,13 +623,15 @@ def test_wan_image_is_the_dashscope_image_backend() -> None:
 
 
 def sheeted(folder: Path) -> VideoRequest:
-    """Shot 2 with Lena, who has no sheet, then Marco and Ada, whose portraits (small real PNGs
-    of different colours) are on disk."""
+    """Shot 2 with Lena, who has no sheet, then Marco and Ada, whose sheets (small real PNGs of
+    different colours, a portrait and a figure each) are on disk."""
     looks = [CharacterLook(name="Lena", look="grey suit", seed=77)]
     for number, name in enumerate(("Marco", "Ada")):
-        portrait = folder / f"{name}-portrait.png"
-        portrait.write_bytes(png((64, 64), (90 * number, 60, 200)))
-        sheet = [Reference(view="portrait", sha256=name, path=str(portrait))]
+        sheet = []
+        for view, size in (("portrait", (64, 64)), ("figure", (36, 64))):
+            picture = folder / f"{name}-{view}.png"
+            picture.write_bytes(png(size, (90 * number, 60 if view == "portrait" else 120, 200)))
+            sheet.append(Reference(view=view, sha256=f"{name}-{view}", path=str(picture)))
         looks.append(CharacterLook(name=name, look="black coat", seed=5, references=sheet))
     return shot_request(3.5).model_copy(update={"characters": looks})
 
@@ -641,7 +643,7 @@ def expect_uploads(server: FakeDashScope, folder: str, files: int) -> None:
     server.replies[("POST", "/oss")] = [(200, {}, b"")] * files
 
 
-def test_wan_first_frame_starts_the_shot_from_its_first_sheeted_characters_portrait(
+def test_wan_first_frame_starts_the_shot_from_its_first_sheeted_characters_figure(
     server: FakeDashScope, tmp_path: Path
 ) -> None:
     request = sheeted(tmp_path)
@@ -654,13 +656,13 @@ def test_wan_first_frame_starts_the_shot_from_its_first_sheeted_characters_portr
 
     (policy_request,) = server.sent("GET", UPLOADS)
     assert policy_request["query"]["model"] == ["wan2.6-i2v"]
-    marco = tmp_path / "Marco-portrait.png"
-    assert uploads(server) == {f"{folder}/Marco-portrait.png": marco.read_bytes()}
+    marco = tmp_path / "Marco-figure.png"
+    assert uploads(server) == {f"{folder}/Marco-figure.png": marco.read_bytes()}
     (submit,) = server.sent("POST", SUBMIT_VIDEO)
     assert submit["headers"]["X-DashScope-OssResourceResolve"] == "enable"
     body = submit["body"]
     assert body["model"] == "wan2.6-i2v"
-    assert body["input"]["img_url"] == f"oss://{folder}/Marco-portrait.png"
+    assert body["input"]["img_url"] == f"oss://{folder}/Marco-figure.png"
     assert "reference_urls" not in body["input"]
     assert "Marco: black coat" in body["input"]["prompt"]
     assert body["parameters"] == {

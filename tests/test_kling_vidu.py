@@ -475,7 +475,7 @@ def test_one_kling_options_table_builds_every_kling_backend(provider: Provider) 
 I2V, I2V_POLL = "/v1/videos/image2video", "/v1/videos/image2video/kt-1"
 
 
-def test_kling_first_frame_starts_the_shot_from_the_first_characters_portrait(
+def test_kling_first_frame_starts_the_shot_from_the_first_characters_figure(
     provider: Provider, tmp_path: Path
 ) -> None:
     request = sheeted(tmp_path)
@@ -491,7 +491,7 @@ def test_kling_first_frame_starts_the_shot_from_the_first_characters_portrait(
     assert_signed(submit)
     body = submit["body"]
     assert base64.b64decode(body["image"], validate=True) == (
-        (tmp_path / "Lena-portrait.png").read_bytes()
+        (tmp_path / "Lena-figure.png").read_bytes()
     )
     assert "image_list" not in body and "aspect_ratio" not in body  # the picture's shape
     assert (body["model_name"], body["mode"], body["duration"]) == ("kling-v1-6", "std", "5")

@@ -85,10 +85,11 @@ def data_uri(path: Path) -> str:
 
 
 def first_frame(request: VideoRequest) -> Path | None:
-    """The picture a shot starts from: the portrait of the first of its characters that has a
+    """The picture a shot starts from: the full figure (720x1280, the shot's own shape: an
+    image-to-video model keeps its picture's shape) of the first of its characters that has a
     reference sheet; None for a shot without one."""
-    portraits = references(request, most=1)
-    return portraits[0] if portraits else None
+    figures = references(request, view="figure", most=1)
+    return figures[0] if figures else None
 
 
 class SheetsAs:

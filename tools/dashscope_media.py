@@ -166,8 +166,8 @@ class WanVideo(SheetsAs, DashScopeBackend):
     """generate_video on Wan: text-to-video at 9:16 and `size`, the shot's looks in the prompt.
     A shot whose characters have reference sheets is made, by `references` (`SheetsAs`), with
     their portraits by the reference-to-video model (`reference_model`, at `size`), or from its
-    first character's portrait by the image-to-video model (`first_frame_model`, at the
-    `resolution` tier; the clip keeps the portrait's shape and is conformed to the shot).
+    first character's full figure by the image-to-video model (`first_frame_model`, at the
+    `resolution` tier; the clip keeps the figure's 9:16 shape and is conformed to the shot).
 
     `durations` lists the clip lengths the model accepts (Wan 2.1: 5 s; 2.5: 5 or 10 s); the
     shortest one covering the shot is asked for and the clip is conformed to the shot.

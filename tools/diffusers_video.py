@@ -1,7 +1,7 @@
 """generate_video on a diffusers pipeline: text-to-video, image-to-video from a character's
 sheet, or one picture (text-to-image, image-to-image) plus a camera move.
 
-A shot with characters that have reference sheets starts from the portrait of the first of them
+A shot with characters that have reference sheets starts from the full figure of the first of them
 when the pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so
 the shot looks like the sheet; other shots are drawn from their text (an image-to-image pipeline
 through its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the

@@ -9,7 +9,7 @@ with backoff; a content-policy refusal is not.
 
 A shot is a text-to-video task at 9:16 or, when its characters have reference sheets, a
 multi-image-to-video task with their portraits (up to four) or an image-to-video task from the
-first one's portrait (`references`); its clip is downloaded and conformed to the shot, and the
+first one's full figure (`references`); its clip is downloaded and conformed to the shot, and the
 Kling id of the video is kept in the result's meta (`kling_video_id`), by which Kling's lip-sync
 takes it (`kling_lipsync`).
 
@@ -102,8 +102,8 @@ class Kling(TaskBackend):
 class KlingVideo(SheetsAs, Kling, TaskVideo):
     """generate_video on Kling: text-to-video at 9:16; a shot whose characters have reference
     sheets is made, by `references` (`SheetsAs`), by multi-image-to-video with their portraits
-    (up to four), or by image-to-video from its first character's portrait (the clip keeps the
-    portrait's shape and is conformed to the shot). Pictures go inline, in base64."""
+    (up to four), or by image-to-video from its first character's full figure (the clip keeps
+    the figure's 9:16 shape and is conformed to the shot). Pictures go inline, in base64."""
 
     def __init__(
         self,
