@@ -282,7 +282,8 @@ def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path
     result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
     assert result.returncode == 0, result.stderr
     videos = rows(
-        project, "select shot, duration_seconds from ledger where tool = 'generate_video'"
+        project,
+        "select shot, duration_seconds from ledger where tool = 'generate_video' order by shot",
     )
     planned = {s["number"]: s["duration_seconds"] for s in shots}
     # a shot's video lasts what the shot list says (lengthened where its lines needed more)
