@@ -245,14 +245,19 @@ def lines_and_repetition(episode: Episode) -> dict[str, Any]:
 
 
 def craft(episode: Episode) -> dict[str, Any]:
-    """The room's own deterministic gates: repeats, speakers, the premise's roles lost and
-    loglines copied (None where the draft is missing or invalid)."""
+    """The room's own deterministic gates: repeats, monologues, junk, speakers, the premise's
+    roles lost and loglines copied (None where the draft is missing or invalid)."""
     result: dict[str, Any] = dict.fromkeys(
-        ("repeats", "speakers", "premise_roles_lost", "copied_loglines")
+        ("repeats", "monologues", "junk", "speakers", "premise_roles_lost", "copied_loglines")
     )
     try:
         script = Script.model_validate(episode.script)
-        result["repeats"] = len(quality.script_problems(script)) - (len(script.speakers()) < 2)
+        kinds = Counter(problem.kind for problem in quality.script_problems(script))
+        result |= {
+            "repeats": kinds["repeat"],
+            "monologues": kinds["monologue"],
+            "junk": kinds["junk"],
+        }
         result["speakers"] = len(script.speakers())
         if episode.bible and episode.premise:
             bible = SeriesBible.model_validate(episode.bible)

@@ -107,6 +107,8 @@ METRIC_COLUMNS = [
     ("lines_per_scene", "lines/scene"),
     ("distinct_2", "distinct-2"),
     ("repeats", "repeats"),
+    ("monologues", "monologues"),
+    ("junk", "junk"),
     ("speakers", "speakers"),
     ("premise_roles_lost", "roles lost"),
     ("schema_valid", "valid"),

@@ -136,6 +136,8 @@ SUMMARY_METRICS = (
     ("lines_per_scene", "lines per scene"),
     ("distinct_2", "distinct-2 of the dialogue"),
     ("repeats", "repeated scenes, actions and lines"),
+    ("monologues", "runs of more than 3 lines by one speaker"),
+    ("junk", "decoding junk in action and lines"),
     ("speakers", "speakers"),
     ("premise_roles_lost", "premise roles lost by the bible"),
     ("copied_loglines", "season loglines copied"),

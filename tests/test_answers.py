@@ -119,3 +119,22 @@ def test_an_over_long_string_is_cut_to_fit_at_a_sentence_end() -> None:
     )
     critique = parse(text, Critique)
     assert len(critique.notes[0]) <= 600 and critique.notes[0].endswith("Tighten scene two.")
+
+
+def test_an_over_long_title_is_cut_between_words() -> None:
+    from writersroom.schemas import EpisodeOutline
+
+    title = "The Night Nurse Finds the Ledger That Names the Man Who Framed Her Father"  # 73
+    outline = {
+        "number": 1,
+        "title": title,
+        "hook": "A monitor flatlines.",
+        "beats": [{"at_seconds": 5, "description": "a"}, {"at_seconds": 20, "description": "b"}],
+        "reversal": "He knew all along.",
+        "cliffhanger": "Her badge is gone.",
+        "target_runtime_seconds": 60,
+    }
+    read = parse(json.dumps(outline), EpisodeOutline)
+    assert len(read.title) <= 60
+    assert title.startswith(read.title) and title[len(read.title)] == " "
+    assert read.title.split() == title.split()[: len(read.title.split())]

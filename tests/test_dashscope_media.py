@@ -39,10 +39,12 @@ from writersroom.tools.base import (
     VoiceRequest,
 )
 from writersroom.tools.cache import RenderCache
+from writersroom.tools.calls import CastMember, PlannedShot
 from writersroom.tools.dashscope_image import WanImage
 from writersroom.tools.dashscope_media import CosyVoice, VideoRetalk, WanVideo
 from writersroom.tools.media import RenderError, probe, run
 from writersroom.tools.sheets import AVOID, FRAMES, VIEWS, remake, sheet_description, with_sheets
+from writersroom.tools.toolkit import Studio
 
 KEY = "sk-test-0123"
 SUBMIT_VIDEO = "/api/v1/services/aigc/video-generation/video-synthesis"
@@ -678,3 +680,135 @@ def test_wan_sheets_are_paid_once_each_in_the_ledger_and_a_redraw_is_paid_again(
     assert figure.sha256 != drawn.references[1].sha256
     with Image.open(figure.path) as picture:
         assert picture.convert("RGB").getpixel((360, 640)) == (30, 160, 90)
+
+
+def sheeted(folder: Path) -> VideoRequest:
+    """Shot 2 with Lena, who has no sheet, then Marco and Ada, whose sheets (small real PNGs of
+    different colours, a portrait and a figure each) are on disk."""
+    looks = [CharacterLook(name="Lena", look="grey suit", seed=77)]
+    for number, name in enumerate(("Marco", "Ada")):
+        sheet = []
+        for view, size in (("portrait", (64, 64)), ("figure", (36, 64))):
+            picture = folder / f"{name}-{view}.png"
+            picture.write_bytes(png(size, (90 * number, 60 if view == "portrait" else 120, 200)))
+            sheet.append(Reference(view=view, sha256=f"{name}-{view}", path=str(picture)))
+        looks.append(CharacterLook(name=name, look="black coat", seed=5, references=sheet))
+    return shot_request(3.5).model_copy(update={"characters": looks})
+
+
+def expect_uploads(server: FakeDashScope, folder: str, files: int) -> None:
+    """The temporary storage's policy, then `files` uploads answered."""
+    policy = POLICY | {"upload_dir": folder, "upload_host": server.url + "/oss"}
+    server.reply("GET", UPLOADS, {"request_id": "req-policy", "data": policy})
+    server.replies[("POST", "/oss")] = [(200, {}, b"")] * files
+
+
+def test_wan_first_frame_starts_the_shot_from_its_first_sheeted_characters_figure(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    folder = "dashscope-instant/5/2025-07-17/ef56"
+    expect_uploads(server, folder, 1)
+    server.reply("POST", SUBMIT_VIDEO, task("wan-i2v", "PENDING"))
+    backend = WanVideo(api_key=KEY, base_url=server.base_url, references="first-frame")
+
+    assert backend.submit(request) == "wan-i2v"
+
+    (policy_request,) = server.sent("GET", UPLOADS)
+    assert policy_request["query"]["model"] == ["wan2.6-i2v"]
+    marco = tmp_path / "Marco-figure.png"
+    assert uploads(server) == {f"{folder}/Marco-figure.png": marco.read_bytes()}
+    (submit,) = server.sent("POST", SUBMIT_VIDEO)
+    assert submit["headers"]["X-DashScope-OssResourceResolve"] == "enable"
+    body = submit["body"]
+    assert body["model"] == "wan2.6-i2v"
+    assert body["input"]["img_url"] == f"oss://{folder}/Marco-figure.png"
+    assert "reference_urls" not in body["input"]
+    assert "Marco: black coat" in body["input"]["prompt"]
+    assert body["parameters"] == {
+        "resolution": "720P",
+        "duration": 5,
+        "seed": 77,
+        "prompt_extend": False,
+    }
+
+
+def test_wan_first_frame_leaves_a_shot_without_sheets_text_to_video(
+    server: FakeDashScope,
+) -> None:
+    server.reply("POST", SUBMIT_VIDEO, task("wan-t2v", "PENDING"))
+    backend = WanVideo(
+        api_key=KEY,
+        base_url=server.base_url,
+        references="first-frame",
+        first_frame_model="wan2.2-i2v-plus",
+    )
+
+    backend.submit(shot_request())
+
+    (submit,) = server.sent("POST", SUBMIT_VIDEO)
+    assert submit["body"]["model"] == "wan2.1-t2v-turbo"
+    assert "img_url" not in submit["body"]["input"]
+    assert submit["body"]["parameters"]["size"] == "720*1280"
+    assert server.sent("GET", UPLOADS) == []
+
+
+def test_wan_by_default_gives_every_sheeted_characters_portrait_as_references(
+    server: FakeDashScope, tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    folder = "dashscope-instant/5/2025-07-17/ab78"
+    expect_uploads(server, folder, 2)
+    server.reply("POST", SUBMIT_VIDEO, task("wan-r2v", "PENDING"))
+
+    WanVideo(api_key=KEY, base_url=server.base_url).submit(request)
+
+    (submit,) = server.sent("POST", SUBMIT_VIDEO)
+    assert submit["body"]["model"] == "wan2.6-r2v"
+    assert "img_url" not in submit["body"]["input"]
+    names = [f"{name}-portrait.png" for name in ("Marco", "Ada")]
+    assert submit["body"]["input"]["reference_urls"] == [f"oss://{folder}/{n}" for n in names]
+    assert uploads(server) == {f"{folder}/{n}": (tmp_path / n).read_bytes() for n in names}
+
+
+def test_an_unknown_way_to_take_the_sheets_is_refused_when_the_backend_is_built() -> None:
+    with pytest.raises(ConfigError, match=r"dashscope-wan: references = 'last-frame'"):
+        registry.load("video", "dashscope-wan", {"references": "last-frame", "api_key": KEY})
+
+
+def test_switching_wans_references_makes_the_shot_again_and_back_finds_it_made(
+    server: FakeDashScope, media: dict[str, Path], tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    cast = {look.name: CastMember(look, "voice") for look in request.characters}
+    plan = {2: PlannedShot(2, 1, "INT. BOARDROOM", list(cast), [], "close-up", "push-in", 3.5, "x")}
+    cache = RenderCache(open_database(tmp_path / "wr.db"), tmp_path / "render", episode=1)
+    clip_url = server.serve("wan.mp4", media["wan"].read_bytes())
+
+    def render(references: str, task_id: str | None) -> None:
+        """Shot 2 made by Wan taking the sheets as `references`; a new task if `task_id`."""
+        if task_id:
+            expect_uploads(server, f"dashscope-instant/{task_id}", 2)
+            server.reply("POST", SUBMIT_VIDEO, task(task_id, "PENDING"))
+            done = task(task_id, "SUCCEEDED", video_url=clip_url)
+            server.reply("GET", f"/api/v1/tasks/{task_id}", done)
+        wan = WanVideo(api_key=KEY, base_url=server.base_url, references=references)
+        studio = Studio(
+            root=tmp_path / "render" / "episode-01",
+            cache=cache,
+            backends={"video": wan, "lip_sync": registry.load("lip_sync", "embedded")},
+            prices={},
+            plan=plan,
+            cast=cast,
+            language="en",
+        )
+        call = {"name": "generate_video", "args": {"shot": 2}, "id": f"call-{references}"}
+        (answer,) = studio.execute([call])
+        assert answer.status == "success", answer.content
+
+    render("subject", "wan-r2v")
+    render("first-frame", "wan-i2v")
+    render("subject", None)  # made before: taken from the cache, not asked for again
+
+    models = [r["body"]["model"] for r in server.sent("POST", SUBMIT_VIDEO)]
+    assert models == ["wan2.6-r2v", "wan2.6-i2v"]

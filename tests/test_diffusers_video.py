@@ -247,12 +247,12 @@ def test_camera_windows_keep_nine_by_sixteen(camera: str, t: float, box: tuple[i
     assert (got[2] - got[0]) / (got[3] - got[1]) == pytest.approx(9 / 16)
 
 
-def portrait(path: Path, colour: tuple[int, int, int]) -> Reference:
-    """A 720x720 portrait sheet of one colour with a lighter square where the face would be."""
-    picture = Image.new("RGB", (720, 720), colour)
-    picture.paste(tuple(min(255, c + 120) for c in colour), (240, 120, 480, 420))
+def figure(path: Path, colour: tuple[int, int, int]) -> Reference:
+    """A 720x1280 full-figure sheet of one colour with a lighter block where the figure stands."""
+    picture = Image.new("RGB", (720, 1280), colour)
+    picture.paste(tuple(min(255, c + 120) for c in colour), (240, 160, 480, 1160))
     picture.save(path, format="PNG")
-    return Reference(view="portrait", sha256=path.stem, path=str(path))
+    return Reference(view="figure", sha256=path.stem, path=str(path))
 
 
 def sheeted(*references: Reference, duration: float = 0.25) -> VideoRequest:
@@ -265,11 +265,11 @@ def sheeted(*references: Reference, duration: float = 0.25) -> VideoRequest:
     return shot("static", duration).model_copy(update={"characters": looks})
 
 
-def test_an_image_to_image_pipeline_starts_each_shot_from_the_first_characters_portrait(
+def test_an_image_to_image_pipeline_starts_each_shot_from_the_first_characters_figure(
     img2img_pipeline: Path, tmp_path: Path
 ) -> None:
-    red = portrait(tmp_path / "red.png", (200, 30, 40))
-    blue = portrait(tmp_path / "blue.png", (20, 40, 210))
+    red = figure(tmp_path / "red.png", (200, 30, 40))
+    blue = figure(tmp_path / "blue.png", (20, 40, 210))
     backend = DiffusersVideo(str(img2img_pipeline), **SMALL)
 
     result = backend.generate(sheeted(red, duration=1.25), tmp_path / "red.mp4")

@@ -8,6 +8,7 @@ the loopback DashScope-shaped provider of `fake_video_provider`, whose clock tel
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -20,8 +21,10 @@ from fake_video_provider import TimedProvider, serve
 
 from writersroom.config import ExecutorConfig
 from writersroom.tools import executor
+from writersroom.tools.base import MediaResult
 from writersroom.tools.board import JobBoard
 from writersroom.tools.cache import Call
+from writersroom.tools.media import RenderError
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 # what was made: each call, and the key of each video and voice (their requests' hashes; a
@@ -199,3 +202,33 @@ def test_the_board_counts_jobs_and_shows_those_in_flight() -> None:
     assert shown[2].startswith("renders 0 of 3 done; in flight: episode 2 shot 1 video (kling, ")
     assert "episode 2 shot 2 video" in shown[2]
     assert shown[-1] == "renders 3 of 3 done"
+
+
+class Dying:
+    """A CPU-bound backend whose render ends its worker process: on request, or in a worker."""
+
+    name = "dying"
+    cpu_bound = True
+
+    def draw(self, die: bool, out: Path) -> MediaResult:
+        if die:
+            os._exit(3)
+        out.write_bytes(str(os.getpid()).encode())
+        return MediaResult(path=out.name, duration_seconds=0.0)
+
+
+def test_a_worker_process_that_dies_is_a_render_error_and_the_next_render_runs(
+    tmp_path: Path,
+) -> None:
+    local = executor.LocalExecutor(2)
+    backend = Dying()
+    try:
+        made = local.run(backend, backend.draw, False, tmp_path / "a")
+        assert made.path == "a" and (tmp_path / "a").read_text() != str(os.getpid())
+        with pytest.raises(RenderError, match="dying: its worker process died"):
+            local.run(backend, backend.draw, True, tmp_path / "b")
+        local.run(backend, backend.draw, False, tmp_path / "c")
+        assert (tmp_path / "c").read_text() != str(os.getpid())
+        assert local.in_processes == 3
+    finally:
+        local.close()

@@ -470,3 +470,58 @@ def test_one_kling_options_table_builds_every_kling_backend(provider: Provider) 
     assert drawer.model == "kling-v2"
     with pytest.raises(ConfigError, match="colour"):  # a wrong option is still an error
         registry.load("image", "kling", options | {"colour": "red"})
+
+
+I2V, I2V_POLL = "/v1/videos/image2video", "/v1/videos/image2video/kt-1"
+
+
+def test_kling_first_frame_starts_the_shot_from_the_first_characters_figure(
+    provider: Provider, tmp_path: Path
+) -> None:
+    request = sheeted(tmp_path)
+    provider.reply("POST", I2V, kling_task("submitted"))
+    provider.reply("GET", I2V_POLL, kling_task("processing"))
+    videos = {"videos": [{"id": "v7", "url": f"{provider.url}/files/clip.mp4", "duration": "5"}]}
+    provider.reply("GET", I2V_POLL, kling_task("succeed", task_result=videos))
+    out = tmp_path / "shot.mp4"
+
+    result = kling(provider, references="first-frame").generate(request, out)
+
+    (submit,) = provider.sent("POST", I2V)
+    assert_signed(submit)
+    body = submit["body"]
+    assert base64.b64decode(body["image"], validate=True) == (
+        (tmp_path / "Lena-figure.png").read_bytes()
+    )
+    assert "image_list" not in body and "aspect_ratio" not in body  # the picture's shape
+    assert (body["model_name"], body["mode"], body["duration"]) == ("kling-v1-6", "std", "5")
+    assert "Lena tears the contract in half" in body["prompt"]
+    assert len(provider.sent("GET", I2V_POLL)) == 2
+    assert not provider.sent("POST", "/v1/videos/multi-image2video")
+    clip = probe(out)
+    assert (clip["width"], clip["height"]) == (720, 1280)
+    assert result.meta["kling_video_id"] == "v7"
+
+
+def test_kling_first_frame_leaves_a_shot_without_sheets_text_to_video(
+    provider: Provider,
+) -> None:
+    provider.reply("POST", KLING_SUBMIT, kling_task("submitted"))
+
+    assert kling(provider, references="first-frame").submit(shot()) == "kt-1"
+
+    (submit,) = provider.sent("POST", KLING_SUBMIT)
+    assert submit["body"]["aspect_ratio"] == "9:16"
+    assert "image" not in submit["body"] and not provider.sent("POST", I2V)
+
+
+def test_the_kling_table_takes_references_for_video_and_refuses_an_unknown_way() -> None:
+    options = {"access_key": ACCESS, "secret_key": SECRET, "references": "first-frame"}
+
+    video = registry.load("video", "kling", options)
+    registry.load("image", "kling", options)  # the video backend's option, left by the others
+    registry.load("lip_sync", "kling", options)
+
+    assert isinstance(video, KlingVideo) and video.references == "first-frame"
+    with pytest.raises(ConfigError, match=r"kling: references = 'both'"):
+        registry.load("video", "kling", options | {"references": "both"})

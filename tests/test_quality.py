@@ -55,6 +55,43 @@ def test_one_speaker_is_not_a_drama() -> None:
     assert ["only Mei speaks" in str(p) for p in quality.script_problems(lonely)] == [True]
 
 
+def test_one_speaker_talking_on_while_others_wait_is_a_monologue() -> None:
+    said = [("Lily", f"Line number {n} about the lighthouse.") for n in range(1, 6)]
+    talky = scene(1, "The lamp room.", ("Tom", "You came back."), *said, ("Tom", "Why now?"))
+    problems = quality.script_problems(Script(episode=1, title="Lamp", scenes=[talky]))
+    assert [(p.kind, p.line) for p in problems] == [("monologue", 2)]
+    assert "Lily says lines 2-6 in a row" in str(problems[0])
+    three = scene(1, "The lamp room.", ("Tom", "Well?"), *said[:3], ("Tom", "Go on."))
+    assert quality.monologues(three) == []
+    alone = scene(1, "A voicemail.", *said)  # one speaker alone: that is another check's
+    assert quality.monologues(alone) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "text"),
+    [
+        ("L. E. V. E. O. EOT", "Who is there?"),
+        ("Mei reads the file.", "It was you all along. <|im_end|>"),
+        ("李华站在门口。EOT", "你是谁？"),
+    ],
+)
+def test_decoding_junk_in_action_or_lines_is_found(action: str, text: str) -> None:
+    junky = scene(1, action, ("Mei", text), ("Victor", "Sit down."))
+    problems = quality.script_problems(Script(episode=1, title="Junk", scenes=[junky]))
+    assert [p.kind for p in problems] == ["junk"]
+    assert "holds junk" in str(problems[0])
+
+
+def test_initials_and_short_words_are_not_junk() -> None:
+    fine = scene(
+        1,
+        "A. J. Chen signs for a crate stamped U. S. A.; go, go, go.",
+        ("Mei", "I am a nurse."),
+        ("Victor", "And I am your patient."),
+    )
+    assert quality.junk(fine) == []
+
+
 def bible(logline: str, roles: list[str], arc: list[str]) -> SeriesBible:
     return SeriesBible(
         title="Night Shift",

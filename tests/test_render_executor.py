@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,3 +189,35 @@ def test_a_failed_task_keeps_its_reason_and_is_submitted_again_only_by_a_new_ren
 
 def rows_of(db: Any, sql: str) -> list[tuple]:
     return [tuple(row.values()) for row in db.query(sql)]
+
+
+def test_one_call_made_ahead_by_two_episodes_at_once_is_made_and_paid_once(
+    tmp_path: Path,
+) -> None:
+    db = open_database(tmp_path / "writersroom.db")
+    makes: list[int] = []
+    started = threading.Event()
+
+    def make(out: Path) -> MediaResult:
+        makes.append(1)
+        started.set()
+        time.sleep(0.5)  # the other episode asks meanwhile
+        out.write_bytes(b"the same line")
+        return MediaResult(path=str(out), duration_seconds=1.5, cost=0.2)
+
+    call = Call("synthesize_voice", "cosyvoice", "v" * 64, 2, "call-1", "shot-02/line-1.wav")
+    caches = [RenderCache(db, tmp_path / "render", episode=n) for n in (1, 2)]
+    first = threading.Thread(target=caches[0].ahead, args=(call, make, None))
+    first.start()
+    started.wait(5)
+    caches[1].ahead(call, make, None)  # waits for the first episode's making
+    first.join()
+    for number, cache in zip((1, 2), caches, strict=True):
+        target = tmp_path / "render" / f"episode-0{number}" / "shot-02" / "line-1.wav"
+        cache.call(call, target, make, None)
+        assert target.read_bytes() == b"the same line"
+    assert len(makes) == 1
+    assert rows_of(db, "select episode, cost, cached from ledger order by episode") == [
+        (1, 0.2, 0),
+        (2, 0.0, 1),
+    ]

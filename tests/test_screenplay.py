@@ -135,3 +135,18 @@ def test_a_speech_that_runs_on_into_other_speakers_is_split_into_their_turns() -
         ("Lin Mei", "Then why come?", ""),
         ("Victor Hale", "Note: the soup is cold. Really.", ""),  # "Note" is nobody: one line
     ]
+
+
+def test_decoding_junk_is_left_out_of_what_is_read() -> None:
+    from writersroom.screenplay.prose import read_scene
+
+    text = (
+        "INT. HOSPITAL - ICU - NIGHT\n\nLin checks the monitor. L. E. V. E. O. EOT\n\n"
+        "LIN: Who moved the file? <|im_end|>\nVICTOR: I did.\n"
+    )
+    scene = read_scene(text, 1, ["Lin", "Victor"])
+    assert scene.action == "Lin checks the monitor."
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("Lin", "Who moved the file?"),
+        ("Victor", "I did."),
+    ]

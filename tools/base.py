@@ -102,10 +102,12 @@ class MediaResult(BaseModel):
 
 
 # A backend may also set `revision` (default 1): raising it when its output changes for the
-# same request makes the render cache make those calls again; `concurrency` (default 1): how
-# many of its calls run at once (`[production.concurrency]` overrides it by name); and what
-# its work is, for the executor (tools/executor.py): `provider = True` for jobs on a provider's
-# service, `cpu_bound = True` for renders computed in Python on this machine.
+# same request makes the render cache make those calls again; `identity` (default its name):
+# what cache keys know it by, with the options that change what it makes (`clips.SheetsAs`);
+# `concurrency` (default 1): how many of its calls run at once (`[production.concurrency]`
+# overrides it by name); and what its work is, for the executor (tools/executor.py):
+# `provider = True` for jobs on a provider's service, `cpu_bound = True` for renders computed
+# in Python on this machine.
 
 
 @runtime_checkable

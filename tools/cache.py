@@ -42,9 +42,10 @@ def file_hash(path: Path) -> str:
 
 
 def identity(backend: Any) -> str:
-    """A backend as cache keys know it: a revision that changes its output renews its keys."""
-    revision = getattr(backend, "revision", 1)
-    return backend.name if revision == 1 else f"{backend.name}@{revision}"
+    """A backend as cache keys know it: its `identity` (its name, unless an option that changes
+    what it makes is part of it); a revision that changes its output renews its keys."""
+    named, revision = getattr(backend, "identity", backend.name), getattr(backend, "revision", 1)
+    return named if revision == 1 else f"{named}@{revision}"
 
 
 def _now() -> str:
@@ -78,6 +79,9 @@ Make = Callable[[Path], MediaResult] | Remote
 _LOCKS: weakref.WeakKeyDictionary[sqlite_utils.Database, threading.RLock] = (
     weakref.WeakKeyDictionary()
 )
+# key -> set when its making ends: the same call made ahead by two episodes at once is made once
+_MAKING: dict[str, threading.Event] = {}
+_MAKING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -244,14 +248,26 @@ class RenderCache:
         with self._lock:
             if call.key in self._ahead:
                 return
-        if self._found(call.key) is not None:
+        with _MAKING_LOCK:
+            making = _MAKING.get(call.key)
+            if making is None:
+                _MAKING[call.key] = mine = threading.Event()
+        if making is not None:  # another episode's cache makes it: its turn finds it made
+            making.wait()
             return
         try:
-            made: tuple[MediaResult, Path] | Exception = self._make(call, make, price)
-        except Exception as exc:  # raised again when the call is carried out
-            made = exc
-        with self._lock:
-            self._ahead[call.key] = made
+            if self._found(call.key) is not None:
+                return
+            try:
+                made: tuple[MediaResult, Path] | Exception = self._make(call, make, price)
+            except Exception as exc:  # raised again when the call is carried out
+                made = exc
+            with self._lock:
+                self._ahead[call.key] = made
+        finally:
+            with _MAKING_LOCK:
+                del _MAKING[call.key]
+            mine.set()
 
     def call(
         self, call: Call, target: Path, make: Make, price: float | None, again: bool = False

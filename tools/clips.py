@@ -1,6 +1,7 @@
 """What the real video backends share: the text and seed a picture model is given for a shot,
-downloading a result URL, conforming a clip a service returned to the shot format, and a voice
-line placed in its shot for a lip-sync service."""
+the characters' sheets it is given (as references, or the picture it starts from), downloading a
+result URL, conforming a clip a service returned to the shot format, and a voice line placed in
+its shot for a lip-sync service."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import requests
 
+from writersroom.errors import ConfigError
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, VideoRequest
 from writersroom.tools.media import RenderError, run
 
 ENCODE = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+SUBJECT, FIRST_FRAME = "subject", "first-frame"  # the ways a provider takes the sheets
 
 
 def shot_description(request: VideoRequest) -> str:
@@ -79,3 +82,43 @@ def inline(path: Path) -> str:
 def data_uri(path: Path) -> str:
     """A PNG image as a base64 data URI."""
     return "data:image/png;base64," + inline(path)
+
+
+def first_frame(request: VideoRequest) -> Path | None:
+    """The picture a shot starts from: the full figure (720x1280, the shot's own shape: an
+    image-to-video model keeps its picture's shape) of the first of its characters that has a
+    reference sheet; None for a shot without one."""
+    figures = references(request, view="figure", most=1)
+    return figures[0] if figures else None
+
+
+class SheetsAs:
+    """The `references` option of a video backend whose provider takes a character's sheet two
+    ways: "subject" (the default), the portraits of the shot's characters given to a
+    reference-to-video model; or "first-frame", the shot started by an image-to-video model from
+    the portrait of its first character with a sheet (`first_frame`). Shots without sheets are
+    text-to-video either way."""
+
+    name: str
+    references: str = SUBJECT
+
+    def take_sheets_as(self, references: str) -> None:
+        """Set the option; any other value than the two ways is a ConfigError."""
+        if references not in (SUBJECT, FIRST_FRAME):
+            raise ConfigError(
+                f"{self.name}: references = {references!r}; "
+                f"use {SUBJECT!r} (the default) or {FIRST_FRAME!r}"
+            )
+        self.references = references
+
+    @property
+    def identity(self) -> str:
+        """The backend as render cache keys know it (tools/toolkit.py): a shot started from a
+        portrait is another clip than one made with its characters as references, so the way
+        is part of it, except the default, which keeps the keys made before the option."""
+        return self.name if self.references == SUBJECT else f"{self.name}+{self.references}"
+
+    def starts_from(self, request: VideoRequest) -> Path | None:
+        """The picture the shot starts from (`first_frame`) when this backend makes shots from
+        a first frame; else None."""
+        return first_frame(request) if self.references == FIRST_FRAME else None

@@ -1,8 +1,9 @@
 """DashScope (Alibaba Cloud Model Studio) backends: Wan video, CosyVoice speech, VideoRetalk
 (and Wan pictures for reference sheets, in `dashscope_image`).
 
-- `WanVideo` (generate_video): a Wan text-to-video task through the SDK's `VideoSynthesis`
-  (submit, then poll `GET /tasks/{id}`); the clip is downloaded and conformed to the shot.
+- `WanVideo` (generate_video): a Wan text-, reference- or image-to-video task through the SDK's
+  `VideoSynthesis` (submit, then poll `GET /tasks/{id}`); the clip is downloaded and conformed
+  to the shot.
 - `CosyVoice` (synthesize_voice): the CosyVoice HTTP speech API streamed over SSE with word
   timestamps (`word_timestamp_enabled`); the audio is downloaded from the final frame's URL.
 - `VideoRetalk` (lip_sync): the shot's video and the line's audio are uploaded to DashScope's
@@ -40,6 +41,8 @@ from writersroom.tools.base import (
     VoiceRequest,
 )
 from writersroom.tools.clips import (
+    SUBJECT,
+    SheetsAs,
     conform_video,
     download,
     place_line,
@@ -159,10 +162,12 @@ class DashScopeBackend:
         return self.finished(done), dict(done.usage or {})
 
 
-class WanVideo(DashScopeBackend):
-    """generate_video on Wan: text-to-video at 9:16 and `size`, the shot's looks in the prompt;
-    reference-to-video (`reference_model`) with the portraits of its characters' reference
-    sheets when the shot has characters.
+class WanVideo(SheetsAs, DashScopeBackend):
+    """generate_video on Wan: text-to-video at 9:16 and `size`, the shot's looks in the prompt.
+    A shot whose characters have reference sheets is made, by `references` (`SheetsAs`), with
+    their portraits by the reference-to-video model (`reference_model`, at `size`), or from its
+    first character's full figure by the image-to-video model (`first_frame_model`, at the
+    `resolution` tier; the clip keeps the figure's 9:16 shape and is conformed to the shot).
 
     `durations` lists the clip lengths the model accepts (Wan 2.1: 5 s; 2.5: 5 or 10 s); the
     shortest one covering the shot is asked for and the clip is conformed to the shot.
@@ -174,15 +179,21 @@ class WanVideo(DashScopeBackend):
         self,
         model: str = "wan2.1-t2v-turbo",
         *,
+        references: str = SUBJECT,
         reference_model: str = "wan2.6-r2v",
+        first_frame_model: str = "wan2.6-i2v",
         size: str = "720*1280",
+        resolution: str = "720P",
         durations: tuple[int, ...] | list[int] = (5,),
         prompt_extend: bool = False,
         **settings: Any,
     ) -> None:
         super().__init__(model, **settings)
+        self.take_sheets_as(references)
         self.reference_model = reference_model
+        self.first_frame_model = first_frame_model
         self.size = size
+        self.resolution = resolution
         self.durations = sorted(durations)
         self.prompt_extend = prompt_extend
 
@@ -196,33 +207,30 @@ class WanVideo(DashScopeBackend):
         return self.collect(self.submit(request), request, out)
 
     def submit(self, request: VideoRequest) -> str:
-        """Start the shot's task (reference-to-video, the characters' sheets uploaded to
-        DashScope's temporary storage, when it has characters); its id."""
+        """Start the shot's task (image- or reference-to-video, the sheets uploaded to
+        DashScope's temporary storage, when it has characters with sheets); its id."""
         key, seconds = self.key(), self.clip_seconds(request.duration_seconds)
-        chosen: dict[str, Any] = {"model": self.model}
+        chosen: dict[str, Any] = {"model": self.model, "size": self.size}
+        resolve = {"X-DashScope-OssResourceResolve": "enable"}  # the oss:// URLs read
         with self.calling():
-            if images := references(request):
-                urls: list[str] = []
-                certificate: Any = None  # the upload policy, fetched once
-                for image in images:
-                    _, url, certificate = check_and_upload_local(
-                        self.reference_model,
-                        str(image),
-                        key,
-                        certificate,
-                        base_address=self.base_url,
-                    )
-                    urls.append(url)
+            if start := self.starts_from(request):
+                (url,) = self.uploaded([start], self.first_frame_model, key)
                 chosen = {
+                    "model": self.first_frame_model,
+                    "img_url": url,
+                    "resolution": self.resolution,
+                    "headers": resolve,
+                }
+            elif images := references(request):
+                chosen |= {
                     "model": self.reference_model,
-                    "reference_urls": urls,
-                    "headers": {"X-DashScope-OssResourceResolve": "enable"},
+                    "reference_urls": self.uploaded(images, self.reference_model, key),
+                    "headers": resolve,
                 }
             task = self.submitted(
                 VideoSynthesis.async_call(
                     **chosen,
                     prompt=shot_description(request),
-                    size=self.size,
                     duration=seconds,
                     seed=shot_seed(request),
                     prompt_extend=self.prompt_extend,
@@ -232,6 +240,17 @@ class WanVideo(DashScopeBackend):
                 )
             )
         return str(task.output.task_id)
+
+    def uploaded(self, images: list[Path], model: str, key: str) -> list[str]:
+        """Upload pictures to DashScope's temporary storage for `model`; their oss:// URLs."""
+        urls: list[str] = []
+        certificate: Any = None  # the upload policy, fetched once
+        for image in images:
+            _, url, certificate = check_and_upload_local(
+                model, str(image), key, certificate, base_address=self.base_url
+            )
+            urls.append(url)
+        return urls
 
     def collect(self, task_id: str, request: VideoRequest, out: Path) -> MediaResult:
         """Poll the task until it ends; its clip, conformed to the shot, at `out`."""

@@ -1,7 +1,7 @@
 """generate_video on a diffusers pipeline: text-to-video, image-to-video from a character's
 sheet, or one picture (text-to-image, image-to-image) plus a camera move.
 
-A shot with characters that have reference sheets starts from the portrait of the first of them
+A shot with characters that have reference sheets starts from the full figure of the first of them
 when the pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so
 the shot looks like the sheet; other shots are drawn from their text (an image-to-image pipeline
 through its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the
@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from writersroom.tools.base import FPS, HEIGHT, WIDTH, MediaResult, VideoRequest
-from writersroom.tools.clips import references, shot_description, shot_seed
+from writersroom.tools.clips import first_frame, shot_description, shot_seed
 from writersroom.tools.diffusers_pipeline import DiffusersBackend, takes_image
 from writersroom.tools.media import write_video
 
@@ -69,9 +69,9 @@ class DiffusersVideo(DiffusersBackend):
         "image-to-image", "text-to-video" or "text-to-image")."""
         pipeline, seed = self.pipeline(), shot_seed(request)
         asked = {"prompt": shot_description(request), "height": self.height, "width": self.width}
-        portraits = references(request, most=1)
-        if takes_image(pipeline) and portraits:
-            with Image.open(portraits[0]) as portrait:
+        picture = first_frame(request)
+        if takes_image(pipeline) and picture:
+            with Image.open(picture) as portrait:
                 start = ImageOps.fit(
                     portrait.convert("RGB"), (self.width, self.height), Image.Resampling.LANCZOS
                 )

@@ -30,11 +30,13 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from writersroom.config import ExecutorConfig
 from writersroom.errors import ConfigError
 from writersroom.tools.base import MediaResult
+from writersroom.tools.media import RenderError
 
 Work = Callable[..., MediaResult]
 
@@ -79,7 +81,11 @@ class LocalExecutor:
             spawn = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.workers, mp_context=spawn)
         self.in_processes += 1
-        return self._pool.submit(work, *args).result()
+        try:
+            return self._pool.submit(work, *args).result()
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start anew
+            self._pool = None
+            raise RenderError(f"{backend.name}: its worker process died ({exc})") from None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -110,7 +116,12 @@ class RayExecutor:
             return work(*args)
         self.start()
         task = self._task.options(**self.config.resources.get(backend.name, {}))
-        result: MediaResult = self.ray.get(task.remote(work, *args))
+        try:
+            result: MediaResult = self.ray.get(task.remote(work, *args))
+        except self.ray.exceptions.RayTaskError:  # the render's own error (an instance of it)
+            raise
+        except self.ray.exceptions.RayError as exc:  # a worker or node lost, after Ray's retries
+            raise RenderError(f"{backend.name}: its Ray task was lost ({exc})") from None
         return result
 
     def start(self) -> None:

@@ -7,10 +7,11 @@ Every request carries a JWT signed (HS256) from the access key and the secret ke
 `task_status_msg`). A 429 (too many requests or tasks at once) or a 5xx answer is tried again
 with backoff; a content-policy refusal is not.
 
-A shot is a text-to-video task at 9:16, or a multi-image-to-video task with the portraits of
-its characters' reference sheets (up to four) when it has characters; its clip is downloaded
-and conformed to the shot, and the Kling id of the video is kept in the result's meta
-(`kling_video_id`), by which Kling's lip-sync takes it (`kling_lipsync`).
+A shot is a text-to-video task at 9:16 or, when its characters have reference sheets, a
+multi-image-to-video task with their portraits (up to four) or an image-to-video task from the
+first one's full figure (`references`); its clip is downloaded and conformed to the shot, and the
+Kling id of the video is kept in the result's meta (`kling_video_id`), by which Kling's lip-sync
+takes it (`kling_lipsync`).
 
 `[production.options.kling]` is one table for every Kling backend (video, lip_sync, image):
 each is built from all of it and leaves the options that are another's (`OWN`).
@@ -24,13 +25,20 @@ from typing import Any
 import jwt
 
 from writersroom.tools.base import VideoRequest
-from writersroom.tools.clips import inline, references, shot_description, shot_seed
+from writersroom.tools.clips import (
+    SUBJECT,
+    SheetsAs,
+    inline,
+    references,
+    shot_description,
+    shot_seed,
+)
 from writersroom.tools.tasks_http import Task, TaskBackend, TaskVideo, env_key
 
 BASE_URL = "https://api-singapore.klingai.com"
 STATES = {"submitted": "running", "processing": "running", "succeed": "succeeded"}
 OWN = {  # the options of the shared table that only one kind of Kling backend takes
-    "video": {"model", "mode", "durations", "price_per_call", "price_per_second"},
+    "video": {"model", "mode", "references", "durations", "price_per_call", "price_per_second"},
     "image": {"image_model", "negative_prompt"},
 }
 
@@ -91,20 +99,28 @@ class Kling(TaskBackend):
         return Task(state, made["url"], billed_seconds=billed, meta=kept)
 
 
-class KlingVideo(Kling, TaskVideo):
+class KlingVideo(SheetsAs, Kling, TaskVideo):
+    """generate_video on Kling: text-to-video at 9:16; a shot whose characters have reference
+    sheets is made, by `references` (`SheetsAs`), by multi-image-to-video with their portraits
+    (up to four), or by image-to-video from its first character's full figure (the clip keeps
+    the figure's 9:16 shape and is conformed to the shot). Pictures go inline, in base64."""
+
     def __init__(
         self,
         model: str = "kling-v1-6",
         *,
         mode: str = "std",
+        references: str = SUBJECT,
         durations: tuple[int, ...] | list[int] = (5, 10),
         **settings: Any,
     ) -> None:
         self.mode = mode
+        self.take_sheets_as(references)
         super().__init__(model, durations=durations, **own("video", settings))
 
-    @staticmethod
-    def endpoint(request: VideoRequest) -> str:
+    def endpoint(self, request: VideoRequest) -> str:
+        if self.starts_from(request):
+            return "/v1/videos/image2video"
         return "/v1/videos/multi-image2video" if references(request) else "/v1/videos/text2video"
 
     def submit(self, request: VideoRequest) -> str:
@@ -112,12 +128,15 @@ class KlingVideo(Kling, TaskVideo):
             "model_name": self.model,
             "prompt": shot_description(request),
             "mode": self.mode,
-            "aspect_ratio": "9:16",
             "duration": str(self.clip_seconds(request.duration_seconds)),
             "external_task_id": f"shot-{request.shot}-{shot_seed(request)}",
         }
-        if images := references(request):
-            body["image_list"] = [{"image": inline(image)} for image in images]
+        if start := self.starts_from(request):
+            body["image"] = inline(start)  # the clip takes the picture's aspect ratio
+        else:
+            body["aspect_ratio"] = "9:16"
+            if images := references(request):
+                body["image_list"] = [{"image": inline(image)} for image in images]
         return self.start(self.endpoint(request), body)
 
     def poll(self, task_id: str, request: VideoRequest) -> Task:

@@ -1,7 +1,9 @@
 """Deterministic checks that keep garbage out of the room, before any model judges a draft.
 
-A script must not repeat itself (a scene, an action paragraph or a line said again) and needs at
-least two speakers; a bible must keep the people and relations its premise names, and its season
+A script must not repeat itself (a scene, an action paragraph or a line said again), needs at
+least two speakers, lets no one talk on for more than `MAX_RUN` lines while others are in the
+scene, and holds no decoding junk (letters spelled out one by one, a model's control tokens); a
+bible must keep the people and relations its premise names, and its season
 arc must not be one logline copied with other names. Each problem is a sentence an agent can act
 on; the room sends them back as notes, and `eval score` reports them.
 """
@@ -28,6 +30,13 @@ META = frozenset(
 )  # fmt: skip
 TALK_ABOUT_THE_SCRIPT = frozenset(
     {"screenwriter", "screenplay", "dialogue", "cliffhanger", "continuity", "logline"}
+)
+MAX_RUN = 3  # lines one speaker may say in a row
+# decoding junk in a script's text: four or more letters spelled out ("L. E. V. E. O."), or a
+# chat model's control tokens ("EOT", "<|im_end|>", "</s>", "[/INST]")
+JUNK = re.compile(
+    r"(?<![^\W\d_])(?:[^\W\d_]\.?\s+){3,}[^\W\d_]\.?(?![^\W\d_])"
+    r"|\bEOT\b|<\|[^|>]{1,30}\|>|</?s>|\[/?INST\]"
 )
 SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 TITLES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
@@ -98,11 +107,13 @@ def _same(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Problem:
-    """A fault of a script, where it is and what to do about it."""
+    """A fault of a script, where it is and what to do about it; `kind` is one of "repeat",
+    "speakers", "monologue" and "junk" (what `eval score` counts)."""
 
     scene: int
     line: int | None
     text: str
+    kind: str = "repeat"
 
     def __str__(self) -> str:
         return self.text
@@ -152,11 +163,54 @@ def scene_problems(scene: Scene, earlier: list[Scene]) -> list[Problem]:
     return problems
 
 
+def monologues(scene: Scene) -> list[Problem]:
+    """Runs of more than `MAX_RUN` lines by one speaker, in a scene where others speak too."""
+    if len({line.speaker for line in scene.lines}) < 2:
+        return []
+    problems, start = [], 0
+    for index, line in enumerate([*scene.lines, None]):
+        if line is not None and line.speaker == scene.lines[start].speaker:
+            continue
+        if index - start > MAX_RUN:
+            who = scene.lines[start].speaker
+            problems.append(
+                Problem(
+                    scene.number,
+                    start + 1,
+                    f"in scene {scene.number}, {who} says lines {start + 1}-{index} in a row; "
+                    f"let the others answer, at most {MAX_RUN} lines at a time",
+                    "monologue",
+                )
+            )
+        start = index
+    return problems
+
+
+def junk(scene: Scene) -> list[Problem]:
+    """Decoding junk in the scene's action or lines."""
+    texts = [(None, scene.action)] + [(i, line.text) for i, line in enumerate(scene.lines, 1)]
+    problems = []
+    for index, text in texts:
+        found = JUNK.search(text)
+        if found:
+            where = "action" if index is None else f"line {index}"
+            problems.append(
+                Problem(
+                    scene.number,
+                    index,
+                    f"scene {scene.number}'s {where} holds junk ({found.group().strip()!r}); "
+                    "write only the story",
+                    "junk",
+                )
+            )
+    return problems
+
+
 def script_problems(script: Script) -> list[Problem]:
-    """Repeated scenes, actions and lines, and fewer than two speakers."""
+    """Repeated scenes, actions and lines, monologues, junk, and fewer than two speakers."""
     problems = []
     for index, scene in enumerate(script.scenes):
-        problems += scene_problems(scene, script.scenes[:index])
+        problems += scene_problems(scene, script.scenes[:index]) + monologues(scene) + junk(scene)
     speakers = script.speakers()
     if len(speakers) < 2:
         who = next(iter(speakers), "nobody")
@@ -166,6 +220,7 @@ def script_problems(script: Script) -> list[Problem]:
                 None,
                 f"only {who} speaks in the episode; at least two characters must talk to each "
                 "other",
+                "speakers",
             )
         )
     return problems

@@ -15,7 +15,6 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from writersroom.room.prompting import compact, template
 
-GRAMMAR_MAX_LENGTH = 80  # string bounds up to this many characters stay in a grammar
 MAX_ENUMERATED = 1000  # an integer range up to this wide is written out as its values
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "user"}
 
@@ -23,9 +22,10 @@ ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "user"}
 def grammar_schema(schema: Any) -> Any:
     """A JSON schema as a grammar can hold it quickly and fully.
 
-    Long string bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
-    makes constrained decoding crawl (the answer is validated for lengths anyway); short ones
-    (a name, a title) stay, or a model writes a 70-character title for a 60-character field.
+    String length bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
+    makes constrained decoding crawl, and a model held to a short one (a 60-character title)
+    runs its last words together to fit ("setting thestage"). An over-long string is cut to
+    fit, at a sentence end or between words, when the answer is read (`answers.parse`).
     A bounded number becomes a bounded integer, and a bounded integer the list of its values:
     llama-cpp-python's grammars do not hold `minimum` and `maximum` at all, and a model that
     writes 45 for "at most 30" wastes an answer.
@@ -34,11 +34,7 @@ def grammar_schema(schema: Any) -> Any:
         return [grammar_schema(v) for v in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {
-        k: grammar_schema(v)
-        for k, v in schema.items()
-        if k != "maxLength" or v <= GRAMMAR_MAX_LENGTH
-    }
+    out = {k: grammar_schema(v) for k, v in schema.items() if k != "maxLength"}
     bounds = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
     if out.get("type") == "number" and bounds & set(out):
         out["type"] = "integer"

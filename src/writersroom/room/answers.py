@@ -83,12 +83,16 @@ def with_choices(
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters at the last sentence end that fits."""
+    """`text` cut to `limit` characters at the last sentence end that fits, else between
+    words (a title of 70 characters for a field of 60 loses its last words, whole)."""
     if len(text) <= limit:
         return text
     cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "), cut.rfind("。"))
-    return cut[: end + 1] if end > limit // 3 else cut.rstrip()
+    if end > limit // 3:
+        return cut[: end + 1]
+    space = text.rfind(" ", 0, limit + 1)
+    return text[:space].rstrip(" ,;:-–—") if space > limit // 2 else cut.rstrip()
 
 
 def _clipped(data: Any, schema: type[BaseModel]) -> Any:

@@ -192,10 +192,10 @@ class Project(ProjectView):
         row = self.memory.episode(episode) or {}
         stops = frozenset() if row.get("auto") else frozenset(self.config.room.checkpoints)
         room = Room(self.config, self.memory, self.models, episode, stops, self.lock.running)
+        room.board = JobBoard(RenderStatus(Console(stderr=True)))  # drawn on a terminal only
         if self.report:
             room.report = self.report
             room.callbacks = [TokenMeter(Console(stderr=True))]
-            room.board = JobBoard(RenderStatus(Console(stderr=True)))
         return room
 
     def _invoke(self, episode: int, value: Any) -> None:

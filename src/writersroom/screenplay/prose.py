@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from writersroom.continuity.quality import JUNK
 from writersroom.room.answers import clip
 from writersroom.schemas import Beat, EpisodeOutline, Line, Scene
 
@@ -39,7 +40,8 @@ SCENES_MIN, SCENES_MAX = 2, 4
 
 
 def _plain(line: str) -> str:
-    return SPACE.sub(" ", MARKUP.sub("", line)).strip().strip('"“”')
+    """A line as written, without markup and decoding junk (`quality.JUNK`)."""
+    return SPACE.sub(" ", MARKUP.sub("", JUNK.sub("", line))).strip().strip('"“”')
 
 
 @dataclass
