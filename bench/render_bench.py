@@ -7,14 +7,13 @@ The recorded episode (tests/data/answers.json) is produced with every call a dir
 make for it; `--repeat N` plays its shot list N times over for a longer episode. Three runs on
 one project: the full render (empty cache), the same episode again (all from the cache), and
 after changing the last dialogue line (one voice, its lip-sync and the cut are made again).
-`--workers 1` renders in this process; the default, one worker process per CPU.
+`--workers N` renders in N worker processes (default 1: in this process).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -100,7 +99,7 @@ def main() -> None:
     changed.scenes[-1].lines[-1].text = "It has my mother's name on it."
     incremental, _, incremental_calls = render_once(config, memory, folder, (bible, changed, shots))
     results = {
-        "workers": args.workers or os.cpu_count(),
+        "workers": args.workers or 1,
         "video_seconds": video,
         "full_render_seconds": round(full, 2),
         "seconds_per_video_second": round(full / video, 3),

@@ -8,8 +8,10 @@ What a backend is tells which way suits it:
   Its jobs are submitted and polled from this process, in the studio's threads, on either
   executor: the render cache records a task's id before its first poll from here.
 - a CPU-bound backend (`cpu_bound = True`: the storyboard, the embedded voices and lip-sync)
-  computes in Python. The local executor runs its renders in worker processes, one per core by
-  default (`[executor] workers`), so they are not serialised by one interpreter.
+  computes on this machine. The local executor runs its renders in this process by default, and
+  in `[executor] workers` worker processes when set above 1. Most of their work is already
+  multi-threaded native code (ffmpeg's encoder, ONNX Runtime), so on 2 cores the processes were
+  slower (their start and each one's own voice models): see bench/results/render-workers-*.json.
 - on Ray (`--executor ray`, or `[executor] kind = "ray"`), every render that is not a
   provider's job is a Ray task, on a Ray runtime started here or the cluster at
   `[executor] address`. A task asks for the resources `[executor.resources.BACKEND]` names
@@ -172,7 +174,7 @@ def executor_for(config: ExecutorConfig) -> Executor:
     runtime are slow to start) and closed when the process ends."""
     key = config.model_dump_json()
     if key not in _open:
-        workers = config.workers or os.cpu_count() or 1
+        workers = config.workers or (os.cpu_count() or 1 if config.kind == "ray" else 1)
         _open[key] = (
             RayExecutor(config, workers) if config.kind == "ray" else LocalExecutor(workers)
         )

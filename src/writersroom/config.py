@@ -161,7 +161,9 @@ class ExecutorConfig(BaseModel, extra="forbid"):
     # ray: the cluster's address ("auto": the one running on this machine); empty: a Ray
     # runtime started for the render
     address: str = ""
-    # renders of a computing backend at once (local: its worker processes); default the CPUs
+    # renders of a computing backend at once: local, in that many worker processes (default 1,
+    # in this process: measured faster on 2 cores, see bench/results/render-workers-*.json);
+    # ray, as that many tasks (default this machine's CPUs)
     workers: int | None = Field(default=None, ge=1, le=1024)
     # ray: backend name -> the resources each of its tasks asks for, e.g. {num_gpus = 1}
     resources: dict[str, dict[str, float]] = Field(default_factory=dict)
