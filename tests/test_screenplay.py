@@ -150,3 +150,22 @@ def test_decoding_junk_is_left_out_of_what_is_read() -> None:
         ("Lin", "Who moved the file?"),
         ("Victor", "I did."),
     ]
+
+
+def test_a_sentence_said_again_in_the_action_is_kept_once() -> None:
+    from writersroom.screenplay.prose import read_scene
+
+    looping = "She knows she must act soon, or her family may be killed."
+    text = (
+        f"INT. HOSPITAL - CORRIDOR - NIGHT\n\nSarah runs. {looping} {looping} "
+        "She stops at a door.\n\nSARAH: Open it.\nMICHAEL: No.\n"
+    )
+    scene = read_scene(text, 2, ["Sarah", "Michael"])
+    assert scene.action == f"Sarah runs. {looping} She stops at a door."
+    chinese = read_scene(
+        "INT. 医院 - 夜\n\n李华走进病房。她看见了文件。李华走进病房。\n\n"
+        "李华：你是谁？\n张明：医生。\n",
+        1,
+        ["李华", "张明"],
+    )
+    assert chinese.action == "李华走进病房。她看见了文件。"

@@ -68,6 +68,7 @@ class LocalExecutor:
         self.workers = workers
         self.in_processes = 0  # renders run in worker processes so far
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()  # the studio's threads ask for renders at once
 
     def start(self) -> None:
         """Nothing to do: worker processes start when a CPU-bound render first needs them."""
@@ -78,21 +79,26 @@ class LocalExecutor:
     def run(self, backend: Any, work: Work, *args: Any) -> MediaResult:
         if not _cpu_bound(backend) or self.workers == 1:
             return work(*args)
-        if self._pool is None:
-            # spawned, not forked: the studio forks from a process with threads running
-            spawn = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=spawn)
-        self.in_processes += 1
+        with self._lock:
+            if self._pool is None:
+                # spawned, not forked: the studio forks from a process with threads running
+                spawn = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=spawn)
+            pool = self._pool
+            self.in_processes += 1
         try:
-            return self._pool.submit(work, *args).result()
+            return pool.submit(work, *args).result()
         except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start anew
-            self._pool = None
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
             raise RenderError(f"{backend.name}: its worker process died ({exc})") from None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RayExecutor:

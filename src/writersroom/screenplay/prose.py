@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from writersroom.continuity.quality import JUNK
+from writersroom.continuity import quality
 from writersroom.room.answers import clip
 from writersroom.schemas import Beat, EpisodeOutline, Line, Scene
 
@@ -32,6 +32,7 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
 TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
+SENTENCES = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)\s*")
 MARKUP = re.compile(r"[*_#>`]+")
 SPACE = re.compile(r"\s+")
 MAX_ACTION = 600
@@ -41,7 +42,7 @@ SCENES_MIN, SCENES_MAX = 2, 4
 
 def _plain(line: str) -> str:
     """A line as written, without markup and decoding junk (`quality.JUNK`)."""
-    return SPACE.sub(" ", MARKUP.sub("", JUNK.sub("", line))).strip().strip('"“”')
+    return SPACE.sub(" ", MARKUP.sub("", quality.JUNK.sub("", line))).strip().strip('"“”')
 
 
 @dataclass
@@ -133,9 +134,23 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
     return Scene(
         number=number,
         heading=clip(heading, MAX_ACTION),
-        action=clip(" ".join(action), MAX_ACTION),
+        action=clip(once(" ".join(action)), MAX_ACTION),
         lines=lines[:10],
     )
+
+
+def once(text: str) -> str:
+    """`text` with each sentence said again, word for word, left out (a small model looping:
+    "She knows she must act. She knows she must act.")."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in SENTENCES.findall(text):
+        said = " ".join(quality.words(sentence))
+        if said and said in seen:
+            continue
+        seen.add(said)
+        kept.append(sentence)
+    return "".join(kept).strip()
 
 
 def _turns(speaker: str, text: str, names: CastNames) -> list[tuple[str, str]]:
