@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import ClassVar
 
 import imageio_ffmpeg
 import numpy as np
@@ -15,15 +14,26 @@ import pytest
 import torch
 from diffusers import (
     AutoencoderKL,
+    AutoencoderKLTemporalDecoder,
     DDIMScheduler,
+    EulerDiscreteScheduler,
     StableDiffusionImg2ImgPipeline,
     StableDiffusionPipeline,
+    StableVideoDiffusionPipeline,
     TextToVideoSDPipeline,
     UNet2DConditionModel,
     UNet3DConditionModel,
+    UNetSpatioTemporalConditionModel,
 )
 from PIL import Image
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers import (
+    CLIPImageProcessor,
+    CLIPTextConfig,
+    CLIPTextModel,
+    CLIPTokenizer,
+    CLIPVisionConfig,
+    CLIPVisionModelWithProjection,
+)
 
 from writersroom.errors import ConfigError
 from writersroom.tools import registry
@@ -145,6 +155,62 @@ def video_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
         norm_num_groups=2,
     )
     TextToVideoSDPipeline(unet=unet, **tiny_parts(folder)).save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+@pytest.fixture(scope="module")
+def i2v_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An image-to-video pipeline (Stable Video Diffusion): it takes a picture and no text, and
+    has no text-to-image form. Its blocks are at least 32 channels wide: their norms have 32
+    groups."""
+    folder = tmp_path_factory.mktemp("tiny-i2v")
+    torch.manual_seed(0)
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=8,
+        in_channels=8,
+        out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
+        cross_attention_dim=32,
+        num_attention_heads=8,
+        projection_class_embeddings_input_dim=96,
+        addition_time_embed_dim=32,
+    )
+    vae = AutoencoderKLTemporalDecoder(
+        block_out_channels=[32, 64],
+        down_block_types=["DownEncoderBlock2D"] * 2,
+        latent_channels=4,
+    )
+    image_encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            projection_dim=32,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=1,
+            image_size=224,  # the pipeline gives its encoder the picture at 224x224
+            patch_size=32,
+        )
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        prediction_type="v_prediction",
+        use_karras_sigmas=True,
+        sigma_min=0.002,
+        sigma_max=700.0,
+        timestep_type="continuous",
+    )
+    StableVideoDiffusionPipeline(
+        vae=vae,
+        image_encoder=image_encoder,
+        unet=unet,
+        scheduler=scheduler,
+        feature_extractor=CLIPImageProcessor(),
+    ).save_pretrained(folder / "pipeline")
     return folder / "pipeline"
 
 
@@ -346,21 +412,45 @@ def test_diffusers_draws_each_view_at_its_size_the_same_request_alike(
     assert result.meta["seed"] == 7
 
 
-class ImageToVideoOnly:
-    """A pipeline that only starts from a picture, with no text-to-image form (as Stable Video
-    Diffusion): a shot without a character's sheet cannot be drawn on it."""
-
-    config: ClassVar[dict[str, str]] = {"_class_name": "StableVideoDiffusionPipeline"}
-
-    def __call__(self, image: object, num_frames: int = 14) -> None:
-        raise AssertionError("a shot without a sheet was given to an image-to-video pipeline")
-
-
-def test_a_picture_only_pipeline_without_a_text_form_is_a_config_error_for_a_textual_shot(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_image_to_video_pipeline_makes_each_shot_from_its_characters_figure(
+    i2v_pipeline: Path, tmp_path: Path
 ) -> None:
-    backend = DiffusersVideo("writersroom-tests/image-to-video")
-    monkeypatch.setattr(backend, "pipeline", ImageToVideoOnly)
+    red = figure(tmp_path / "red.png", (200, 30, 40))
+    blue = figure(tmp_path / "blue.png", (20, 40, 210))
+    backend = DiffusersVideo(str(i2v_pipeline), num_frames=4, **SMALL)
+
+    result = backend.generate(sheeted(red, duration=1.25), tmp_path / "red.mp4")
+    backend.generate(sheeted(red, duration=1.25), tmp_path / "red-again.mp4")
+    backend.generate(sheeted(blue, duration=1.25), tmp_path / "blue.mp4")
+
+    info = probe(tmp_path / "red.mp4")
+    assert (info["video"], info["width"], info["height"], "audio" in info) == (
+        "h264",
+        720,
+        1280,
+        False,
+    )
+    count, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "red.mp4"))
+    assert count == 30
+    assert seconds == pytest.approx(1.25, abs=0.05)
+    assert result.meta["kind"] == "image-to-video"
+    assert result.meta["pipeline"] == "StableVideoDiffusionPipeline"
+    assert result.meta["pictures"] == 4
+    shots = {name: frames(tmp_path / f"{name}.mp4") for name in ("red", "red-again", "blue")}
+    assert all(
+        np.abs(a.astype(int) - b.astype(int)).max() <= 2
+        for a, b in zip(shots["red"], shots["red-again"], strict=True)
+    )
+    assert all(
+        np.abs(a.astype(int) - b.astype(int)).mean() > 2
+        for a, b in zip(shots["red"], shots["blue"], strict=True)
+    )
+
+
+def test_an_image_to_video_pipeline_is_a_config_error_for_a_shot_without_a_sheet(
+    i2v_pipeline: Path, tmp_path: Path
+) -> None:
+    backend = DiffusersVideo(str(i2v_pipeline), num_frames=4, **SMALL)
     empty = shot().model_copy(update={"characters": []})
 
     with pytest.raises(ConfigError, match=r"needs a picture to start from.*reference sheet"):

@@ -48,7 +48,8 @@ class DiffusersBackend:
         device: "auto" (CUDA when available, else CPU), or a torch device such as "cuda:1".
         allow_download: let `from_pretrained` fetch a model id that is not cached locally.
         steps: denoising steps per picture or clip.
-        guidance_scale: classifier-free guidance strength.
+        guidance_scale: classifier-free guidance strength, for a pipeline that takes it (Stable
+            Video Diffusion ramps its own over the clip).
         width, height: the size the pipeline renders a shot at (then scaled to 720x1280); a
             square picture is rendered `width` a side.
         num_frames: frames asked of a video pipeline.
@@ -105,7 +106,7 @@ class DiffusersBackend:
         dtype = torch.float16 if device.startswith("cuda") else torch.float32
         try:
             pipeline = DiffusionPipeline.from_pretrained(
-                self.model, local_files_only=not self.allow_download
+                self.model, torch_dtype=dtype, local_files_only=not self.allow_download
             )
         except (OSError, ValueError) as exc:
             hint = "" if self.allow_download else " (downloads are off: set allow_download = true)"
@@ -113,7 +114,7 @@ class DiffusersBackend:
             raise ConfigError(
                 f"cannot load the diffusers pipeline {self.model!r}{hint}: {detail}"
             ) from exc
-        pipeline = pipeline.to(device, dtype)
+        pipeline = pipeline.to(device)
         pipeline.set_progress_bar_config(disable=True)
         self._pipeline, self._device = pipeline, device
         return pipeline

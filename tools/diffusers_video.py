@@ -4,10 +4,12 @@ sheet, or one picture (text-to-image, image-to-image) plus a camera move.
 A shot with characters that have reference sheets starts from the full figure of the first of them
 when the pipeline takes a picture (`image`: an image-to-video or image-to-image pipeline), so
 the shot looks like the sheet; other shots are drawn from their text (an image-to-image pipeline
-through its text-to-image form). A video pipeline (one whose call takes `num_frames`) gives the
-shot's frames; a picture pipeline gives one picture that the shot's camera move (static / pan /
-push-in) animates. Either way the frames are stretched over the shot's duration and written as a
-720x1280, 24 fps H.264 mp4 with the bundled ffmpeg. Settings and loading: `diffusers_pipeline`.
+through its text-to-image form; an image-to-video pipeline with no text prompt, such as Stable
+Video Diffusion, has none: such a shot is a ConfigError there). A video pipeline (one whose call
+takes `num_frames`) gives the shot's frames; a picture pipeline gives one picture that the shot's
+camera move (static / pan / push-in) animates. Either way the frames are stretched over the
+shot's duration and written as a 720x1280, 24 fps H.264 mp4 with the bundled ffmpeg. Settings and
+loading: `diffusers_pipeline`.
 """
 
 from __future__ import annotations
