@@ -6,6 +6,7 @@ No hub: the tokenizer is made from a vocabulary written here, the models from ti
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -467,3 +468,16 @@ def test_the_video_and_image_backends_share_the_diffusers_options(image_pipeline
     assert isinstance(video, DiffusersVideo)
     assert isinstance(image, DiffusersImage)
     assert (image.model, image.steps, image.num_frames) == (str(image_pipeline), 2, 2)
+
+
+def test_a_backend_sent_to_another_process_leaves_its_loaded_pipeline_behind(
+    image_pipeline: Path, tmp_path: Path
+) -> None:
+    backend = DiffusersVideo(str(image_pipeline), **SMALL)
+    backend.generate(shot("static", 0.25), tmp_path / "here.mp4")
+    assert backend._pipeline is not None
+    sent = pickle.loads(pickle.dumps(backend))
+    assert sent._pipeline is None and sent.model == backend.model
+    sent.generate(shot("static", 0.25), tmp_path / "there.mp4")
+    here, there = frames(tmp_path / "here.mp4")[0], frames(tmp_path / "there.mp4")[0]
+    assert np.abs(here.astype(int) - there).max() <= 2

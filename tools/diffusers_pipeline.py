@@ -91,6 +91,11 @@ class DiffusersBackend:
         self._text_pipeline: Any = None
         self._device = ""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The backend as sent to another process (a Ray task): its settings, not the loaded
+        pipeline, which the task loads where it runs."""
+        return self.__dict__ | {"_pipeline": None, "_text_pipeline": None, "_device": ""}
+
     def pipeline(self) -> Any:
         """The configured pipeline, loaded the first time it is asked for."""
         if self._pipeline is not None:
