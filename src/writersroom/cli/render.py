@@ -122,7 +122,7 @@ def render(
     ] = False,
     executor: Annotated[
         ExecutorKind | None,
-        typer.Option(help="Where renders run (default: [executor] kind in writersroom.toml)."),
+        typer.Option(help="Where renders run (default: the executor kind in writersroom.toml)."),
     ] = None,
 ) -> None:
     """Make an episode's video, or every episode's (--all): its production on from where it
