@@ -16,13 +16,14 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from fake_video_provider import TimedProvider, serve
 
 os.environ["COLUMNS"] = "120"  # as wide as a terminal, before the CLI's consoles are made
 
@@ -212,3 +213,12 @@ class RecordedOpenAI(ThreadingHTTPServer):
     def __exit__(self, *_: object) -> None:
         self.shutdown()
         self.server_close()
+
+
+@pytest.fixture
+def timed_provider(tmp_path: Path) -> Iterator[TimedProvider]:
+    """The loopback video provider of `fake_video_provider`, its jobs 2 s each."""
+    server = serve(tmp_path)
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -111,10 +111,9 @@ def tiny_unet() -> UNet2DConditionModel:
     )
 
 
-@pytest.fixture(scope="module")
-def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny-t2i")
-    pipeline = StableDiffusionPipeline(
+def tiny_picture_pipeline(kind: type, folder: Path) -> Path:
+    """A tiny random Stable Diffusion pipeline of `kind`, saved under `folder`."""
+    pipeline = kind(
         unet=tiny_unet(),
         safety_checker=None,
         feature_extractor=None,
@@ -123,21 +122,18 @@ def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     pipeline.save_pretrained(folder / "pipeline")
     return folder / "pipeline"
+
+
+@pytest.fixture(scope="module")
+def image_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_picture_pipeline(StableDiffusionPipeline, tmp_path_factory.mktemp("tiny-t2i"))
 
 
 @pytest.fixture(scope="module")
 def img2img_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A picture pipeline that starts from a picture (it takes `image`)."""
     folder = tmp_path_factory.mktemp("tiny-i2i")
-    pipeline = StableDiffusionImg2ImgPipeline(
-        unet=tiny_unet(),
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-        **tiny_parts(folder),
-    )
-    pipeline.save_pretrained(folder / "pipeline")
-    return folder / "pipeline"
+    return tiny_picture_pipeline(StableDiffusionImg2ImgPipeline, folder)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import answers, make_project, rows, wr
-from fake_video_provider import TimedProvider, serve
+from fake_video_provider import TimedProvider
 
 from writersroom.config import ExecutorConfig
 from writersroom.tools import executor
@@ -130,16 +130,8 @@ def ray_tasks(ray: executor.RayExecutor) -> int:
     return sum(1 for event in ray.ray.timeline() if event["cat"] == "task::_render")
 
 
-@pytest.fixture
-def provider(tmp_path: Path) -> Iterator[TimedProvider]:
-    server = serve(tmp_path)
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def test_render_all_makes_a_seasons_shots_at_once_across_episodes(
-    written: Path, tmp_path: Path, provider: TimedProvider, monkeypatch: pytest.MonkeyPatch
+    written: Path, tmp_path: Path, timed_provider: TimedProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = copy_of(written, tmp_path / "p")
     first = wr("render", "--all", "--dir", str(project), timeout=600)  # on the storyboard
@@ -155,27 +147,27 @@ def test_render_all_makes_a_seasons_shots_at_once_across_episodes(
     config = (
         '[models]\ndefault = "scripted:answers.json"\n'
         '[production]\nvideo = "dashscope-wan"\n[production.options.dashscope-wan]\n'
-        f'base_url = "{provider.base_url}"\nprice_per_call = 0.5\n'
+        f'base_url = "{timed_provider.base_url}"\nprice_per_call = 0.5\n'
         "[production.concurrency]\ndashscope-wan = 8\n"
     )
     (project / "writersroom.toml").write_text(config, encoding="utf-8")
     again = wr("render", "--all", "--dir", str(project), timeout=600)
     assert again.returncode == 0, again.stderr
 
-    tasks = list(provider.tasks.values())
+    tasks = list(timed_provider.tasks.values())
     assert len(tasks) == 8  # four shots per episode, each submitted once
     later = [t for t in tasks if "a week later" in t["prompt"]]
     earlier = [t for t in tasks if "a week later" not in t["prompt"]]
     assert len(later) == len(earlier) == 4
     # all eight under way at once: an episode has four shots, so the bound of eight is filled
     # only by the two episodes together
-    assert provider.most_in_flight() == 8
+    assert timed_provider.most_in_flight() == 8
     paid = "select episode, count(*) from ledger where tool = 'generate_video' and cost > 0"
     assert rows(project, paid + " group by episode order by episode") == [(1, 4), (2, 4)]
 
     unchanged = wr("render", "--all", "--dir", str(project), timeout=600)
     assert unchanged.returncode == 0, unchanged.stderr
-    assert len(provider.tasks) == 8  # nothing paid twice
+    assert len(timed_provider.tasks) == 8  # nothing paid twice
     assert unchanged.stdout.count("0 made") == 2
 
 

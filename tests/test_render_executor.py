@@ -15,26 +15,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import make_project, rows, wr
-from fake_video_provider import PRICE, SHOTS, TimedProvider, render_shots, serve
+from fake_video_provider import PRICE, SHOTS, TimedProvider, render_shots
 
 from writersroom.memory import open_database
 from writersroom.tools.base import MediaResult
 from writersroom.tools.cache import Call, Remote, RenderCache
 from writersroom.tools.media import RenderError, probe
-
-
-@pytest.fixture
-def provider(tmp_path: Path) -> Iterator[TimedProvider]:
-    server = serve(tmp_path)
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def paid_rows(project: Path) -> list[dict[str, Any]]:
@@ -52,16 +43,16 @@ def jobs(database: Path) -> int:
 
 
 def test_a_shot_lists_videos_render_at_once_within_the_backends_bound(
-    provider: TimedProvider, tmp_path: Path
+    timed_provider: TimedProvider, tmp_path: Path
 ) -> None:
-    render_shots(str(tmp_path), provider.base_url)
+    render_shots(str(tmp_path), timed_provider.base_url)
 
-    assert len(provider.tasks) == SHOTS
-    assert sorted(t["prompt"].split(".")[0] for t in provider.tasks.values()) == sorted(
+    assert len(timed_provider.tasks) == SHOTS
+    assert sorted(t["prompt"].split(".")[0] for t in timed_provider.tasks.values()) == sorted(
         f"shot {n}" for n in range(1, SHOTS + 1)
     )
-    assert all(t["collected"] is not None for t in provider.tasks.values())
-    assert provider.most_in_flight() == 4  # four jobs overlapped, never more
+    assert all(t["collected"] is not None for t in timed_provider.tasks.values())
+    assert timed_provider.most_in_flight() == 4  # four jobs overlapped, never more
     assert paid_rows(tmp_path) == [
         {"shot": n, "cost": PRICE, "cached": 0} for n in range(1, SHOTS + 1)
     ]
@@ -72,14 +63,14 @@ def test_a_shot_lists_videos_render_at_once_within_the_backends_bound(
 
 
 def test_a_render_killed_while_tasks_are_pending_polls_them_instead_of_paying_again(
-    provider: TimedProvider, tmp_path: Path
+    timed_provider: TimedProvider, tmp_path: Path
 ) -> None:
-    provider.held = True
+    timed_provider.held = True
     here = Path(__file__).parent
     code = (
         f"import sys; sys.path.insert(0, {str(here)!r}); "
         f"from fake_video_provider import render_shots; "
-        f"render_shots({str(tmp_path)!r}, {provider.base_url!r})"
+        f"render_shots({str(tmp_path)!r}, {timed_provider.base_url!r})"
     )
     process = subprocess.Popen([sys.executable, "-c", code])
     database = tmp_path / "writersroom.db"
@@ -90,17 +81,19 @@ def test_a_render_killed_while_tasks_are_pending_polls_them_instead_of_paying_ag
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    assert len(provider.tasks) == 4  # the bound: four submitted, all pending
+    assert len(timed_provider.tasks) == 4  # the bound: four submitted, all pending
     db = open_database(database)
     pending = list(db.query("select task_id, status from jobs order by task_id"))
     assert pending == [{"task_id": f"task-{n}", "status": "pending"} for n in range(1, 5)]
     assert paid_rows(tmp_path) == []
 
-    provider.release()
-    render_shots(str(tmp_path), provider.base_url)
+    timed_provider.release()
+    render_shots(str(tmp_path), timed_provider.base_url)
 
-    assert len(provider.tasks) == SHOTS  # the four pending ones were polled, not submitted again
-    seeds = [t["seed"] for t in provider.tasks.values()]
+    assert (
+        len(timed_provider.tasks) == SHOTS
+    )  # the four pending ones were polled, not submitted again
+    seeds = [t["seed"] for t in timed_provider.tasks.values()]
     assert len(set(seeds)) == SHOTS
     assert paid_rows(tmp_path) == [
         {"shot": n, "cost": PRICE, "cached": 0} for n in range(1, SHOTS + 1)
@@ -109,7 +102,7 @@ def test_a_render_killed_while_tasks_are_pending_polls_them_instead_of_paying_ag
 
 
 def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_any_call(
-    provider: TimedProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    timed_provider: TimedProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = make_project(tmp_path / "p")  # the story first, production off
     written = wr("run", "Twin sisters fight over an empire", "--auto", "--dir", str(project))
@@ -119,7 +112,7 @@ def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_
         '[models]\ndefault = "scripted:answers.json"\n'
         '[production]\nvideo = "dashscope-wan"\n{budget}'
         "[production.options.dashscope-wan]\n"
-        f'base_url = "{provider.base_url}"\nprice_per_call = 0.5\nprice_per_second = 0.02\n'
+        f'base_url = "{timed_provider.base_url}"\nprice_per_call = 0.5\nprice_per_second = 0.02\n'
         "[production.prices.voice]\nembedded = 0.01\n"
     )
     (project / "writersroom.toml").write_text(config.format(budget=""), encoding="utf-8")
@@ -130,7 +123,7 @@ def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_
     shots = rows(project, "select json_array_length(shots, '$.shots') from episodes")[0][0]
     assert total == pytest.approx(shots * (0.5 + 0.02 * 5), rel=0.1)  # each a 5 s Wan clip
     assert "nothing was rendered" in estimated.stdout
-    assert provider.tasks == {} and rows(project, "select count(*) from ledger") == [(0,)]
+    assert timed_provider.tasks == {} and rows(project, "select count(*) from ledger") == [(0,)]
 
     over = config.format(budget=f"budget = {total / 2:g}\n")
     (project / "writersroom.toml").write_text(over, encoding="utf-8")
@@ -138,16 +131,16 @@ def test_the_estimate_is_what_the_provider_then_bills_and_a_budget_stops_before_
     assert stopped.returncode == 1
     assert f"would cost about {total:g}" in stopped.stderr
     assert f"over the budget of {total / 2:g}" in stopped.stderr
-    assert provider.tasks == {}  # nothing submitted, nothing half-paid
+    assert timed_provider.tasks == {}  # nothing submitted, nothing half-paid
     assert rows(project, "select count(*) from ledger") == [(0,)]
     assert rows(project, "select count(*) from jobs") == [(0,)]
 
     (project / "writersroom.toml").write_text(config.format(budget=""), encoding="utf-8")
     rendered = wr("render", "1", "--dir", str(project), timeout=300)
     assert rendered.returncode == 0, rendered.stderr
-    assert len(provider.tasks) == shots
+    assert len(timed_provider.tasks) == shots
     # each shot with characters carries their portraits, uploaded once per shot
-    assert all(task["references"] for task in provider.tasks.values())
+    assert all(task["references"] for task in timed_provider.tasks.values())
     billed = rows(project, "select sum(cost) from ledger where cached = 0")[0][0]
     assert billed == pytest.approx(total, rel=0.1)
 
