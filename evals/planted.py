@@ -244,11 +244,11 @@ Found = dict[str, set[tuple[str, int]] | None]
 
 
 def found(play: Screenplay, cast: list[CanonCharacter], room: Room | None = None) -> Found:
-    """The errors each layer raises: the rules, and with a room the agent and both merged."""
+    """The errors each layer raises: the rules, and with a room the agent and both merged as
+    the room merges them (the agent's errors weighed against the rules)."""
     canon = Canon(cast, [], 1, source="the planted cast")
-    rules: set[tuple[str, int]] = {
-        (i.kind, i.scene) for i in Rules(play, canon).run() if i.severity == "error"
-    }
+    ruled = Rules(play, canon)
+    rules: set[tuple[str, int]] = {(i.kind, i.scene) for i in ruled.run() if i.severity == "error"}
     if room is None:
         return {"rules": rules}
     bible = checker.cast_as_bible(play, canon)
@@ -258,7 +258,8 @@ def found(play: Screenplay, cast: list[CanonCharacter], room: Room | None = None
         Console(stderr=True).print(f"  the agent failed: {escape(str(exc))}", highlight=False)
         return {"rules": rules, "agent": None, "merged": None}
     agent: set[tuple[str, int]] = {(i.kind, i.scene) for i in issues if i.severity == "error"}
-    return {"rules": rules, "agent": agent, "merged": rules | agent}
+    weighed = {(i.kind, i.scene) for i in checker.weigh(issues, ruled) if i.severity == "error"}
+    return {"rules": rules, "agent": agent, "merged": rules | weighed}
 
 
 def cast_of(play: Screenplay, extra: list[CanonCharacter]) -> list[CanonCharacter]:

@@ -153,3 +153,39 @@ def test_scenes_are_held_to_the_script_and_a_line_it_lacks_is_dropped(tmp_path: 
     assert issue_schema["properties"]["scene"]["enum"] == [1, 2, 3]
     agent = [i for i in json.loads(result.stdout)["issues"] if i["found_by"] == "agent"]
     assert [(i["kind"], i["scene"], i["line"]) for i in agent] == [("relationship", 2, None)]
+
+
+def issue(kind: str, scene: int, description: str) -> dict[str, Any]:
+    return {"kind": kind, "severity": "error", "scene": scene, "description": description}
+
+
+def test_the_agents_errors_of_kinds_the_rules_check_stand_only_where_the_rules_agree(
+    tmp_path: Path,
+) -> None:
+    """Cues are read against the cast and deaths against the script: the agent's speaker and
+    death errors stand where the rules see them too, and are warnings where they do not."""
+    script = tmp_path / "ward.fountain"
+    script.write_text(SCRIPT.replace("Go back to bed.", "Go back to bed.\n\nHao falls. Hao dies."))
+    endpoint = RecordedOpenAI(
+        agent_report(
+            issue("unknown_speaker", 1, "Lin Mei is not in the cast"),  # she is
+            issue("unknown_speaker", 3, "CHEN HOA is nobody in the cast"),  # so say the rules
+            issue("dead_character", 1, "Lin Mei is dead"),  # nobody has died yet
+            issue("dead_character", 3, "Chen Hao speaks after his death in scene 2"),
+        )
+    )
+    with endpoint as base_url:
+        project_config(tmp_path, base_url)
+        result = wr("check", str(script), "--model", "loopback:checker-7b", "--json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    agent = {
+        (i["kind"], i["scene"], i["severity"])
+        for i in json.loads(result.stdout)["issues"]
+        if i["found_by"] == "agent"
+    }
+    assert agent == {
+        ("unknown_speaker", 1, "warning"),
+        ("unknown_speaker", 3, "error"),
+        ("dead_character", 1, "warning"),
+        ("dead_character", 3, "error"),
+    }

@@ -117,6 +117,56 @@ def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> 
     assert rows(project, "select max(revision) from drafts where kind = 'script'") == [(3,)]
 
 
+MADE_UP = [  # what a small continuity agent invents about a first episode's living cast
+    {
+        "kind": "unknown_speaker",
+        "severity": "error",
+        "scene": 1,
+        "line": 2,
+        "description": "Lin Mei speaks without being introduced",
+    },
+    {
+        "kind": "dead_character",
+        "severity": "error",
+        "scene": 2,
+        "description": "Chen Hao has died, as his absence from scene 1 shows",
+    },
+]
+SEEN = {  # a contradiction no rule reads: the agent's own finding
+    "kind": "relationship",
+    "severity": "error",
+    "scene": 2,
+    "line": 1,
+    "description": "Chen Hao calls Mei a stranger, but the bible makes him her friend",
+}
+
+
+def test_the_agents_errors_the_rules_disprove_are_warnings_and_cost_no_round(
+    tmp_path: Path,
+) -> None:
+    replies = answers()
+    replies["check_continuity"] = [{"issues": MADE_UP}]
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "write_script")) == 1  # no revision round
+    report = json.loads(rows(project, "select content from drafts where kind = 'continuity'")[0][0])
+    weighed = {(i["kind"], i["severity"], i["found_by"]) for i in report["issues"]}
+    assert weighed == {
+        ("unknown_speaker", "warning", "agent"),  # Lin Mei is in the cast
+        ("dead_character", "warning", "agent"),  # nobody has died
+    }
+
+    replies["check_continuity"] = [{"issues": [*MADE_UP, SEEN]}]
+    project = make_project(tmp_path / "q", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    scripts = calls(project, "write_script")
+    assert len(scripts) == 3  # the agent's own kind of error stands: two revision rounds
+    notes = scripts[1]["messages"][-1]["content"]
+    assert "Chen Hao calls Mei a stranger" in notes and "Lin Mei speaks without" in notes
+
+
 def test_edit_in_editor_is_validated_and_becomes_a_revision(project: Path, tmp_path: Path) -> None:
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     for _ in range(2):

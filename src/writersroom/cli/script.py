@@ -159,9 +159,10 @@ def check(
     with one_line_errors():
         play = fountain.read_script_file(script)
         canon = _canon(play, series)
-        rules = Rules(play, canon).run()
+        rules = Rules(play, canon)
+        rules.run()
         agent = _agent_issues(play, canon, model, series) if model else []
-    issues = checker.merge(rules, agent)
+    issues = checker.merge(rules.issues, checker.weigh(agent, rules))
     errors = [i for i in issues if i.severity == "error"]
     layers = {
         layer: sum(i.found_by == layer for i in issues)

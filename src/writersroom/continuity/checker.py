@@ -2,7 +2,8 @@
 
 The rules (`continuity_rules`) see contradictions on the page and in the ledger; the continuity
 agent reads the draft against the retrieved facts for what rules cannot see. Their issues are
-merged into one report; its errors block `approve_script` unless the person overrides.
+merged into one report; its errors block `approve_script` unless the person overrides. The
+agent's errors of a kind the rules check in full stand only where the rules agree (`weigh`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from writersroom.schemas import (
 from writersroom.screenplay import fountain
 
 MAX_ISSUES = 50  # a report's bound (schemas.ContinuityReport)
+CUES = {"unknown_speaker", "name_drift"}  # the rules read every cue against the cast
 
 
 def canon_for(memory: Memory, bible: SeriesBible, episode: int) -> Canon:
@@ -41,8 +43,46 @@ def canon_for(memory: Memory, bible: SeriesBible, episode: int) -> Canon:
     return Canon(cast, ledger.known(before=episode), episode, ledger.opening(episode))
 
 
-def rule_issues(script: Script, canon: Canon) -> list[ContinuityIssue]:
-    return Rules(fountain.from_script(script), canon).run()
+def ruled(script: Script, canon: Canon) -> Rules:
+    """The rules after their pass over `script`: their issues, and what they know."""
+    rules = Rules(fountain.from_script(script), canon)
+    rules.run()
+    return rules
+
+
+def known_dead(rules: Rules) -> set[str]:
+    """Everyone the ledger or the script (as the rules read it) says died."""
+    ledger = {
+        rules.names.resolve(f.character) or f.character
+        for f in rules.canon.facts
+        if f.kind == "state" and f.subject.casefold() == "dead"
+    }
+    return ledger | {e.character for e in rules.events if e.subject == "dead"}
+
+
+def weigh(agent: list[ContinuityIssue], rules: Rules) -> list[ContinuityIssue]:
+    """The agent's issues, its errors of a kind the rules check in full made warnings where the
+    rules (after their pass) do not agree: a speaker outside the cast or a drifted name where
+    the rules raised none in that scene (they read every cue against the cast), a dead
+    character where the issue names nobody the ledger or the script has dead.
+
+    A small model makes these up: the embedded one called cast members unknown speakers and
+    living people dead in a first episode, and each such error cost a revision round. The
+    warnings still reach the editor and the person."""
+    raised = {(i.kind, i.scene) for i in rules.issues}
+    dead = known_dead(rules)
+
+    def stands(issue: ContinuityIssue) -> bool:
+        if issue.severity != "error":
+            return True
+        if issue.kind in CUES:
+            return (issue.kind, issue.scene) in raised
+        if issue.kind == "dead_character":
+            named = rules.names.find(f"{issue.description} {issue.evidence}")
+            return any(m.name in dead for m in named)
+        return True
+
+    return [i if stands(i) else i.model_copy(update={"severity": "warning"}) for i in agent]
 
 
 def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> list[ContinuityIssue]:
@@ -129,7 +169,7 @@ def blocking(
     except ValidationError:
         return []  # not a script at all: the edit's own validation says why
     canon = canon_for(memory, bible, state["episode"])
-    return [i for i in rule_issues(script, canon) if i.severity == "error"]
+    return [i for i in ruled(script, canon).issues if i.severity == "error"]
 
 
 def describe(issue: ContinuityIssue) -> str:

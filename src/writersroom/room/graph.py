@@ -102,14 +102,15 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
 
 def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
     """Two layers: the rules over the script and the ledger (and the script's own repeats),
-    then the continuity agent, unless the repeats send the script back anyway."""
+    then the continuity agent (weighed against the rules), unless the repeats send the script
+    back anyway."""
     room = runtime.context
     bible = SeriesBible.model_validate(state["bible"])
     script = Script.model_validate(state["script"])
-    found = checker.rule_issues(script, checker.canon_for(room.memory, bible, state["episode"]))
+    rules = checker.ruled(script, checker.canon_for(room.memory, bible, state["episode"]))
     repeats = [problem.as_issue() for problem in quality.script_problems(script)]
     if repeats and state.get("review_round", 0) < room.config.room.review_rounds:
-        report = checker.report(found + repeats, [])  # going back anyway: no model reads it
+        report = checker.report(rules.issues + repeats, [])  # going back anyway: no model reads it
     else:
         agent = continuity.check_continuity(
             room,
@@ -117,7 +118,7 @@ def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Litera
             fountain.from_script(script),
             room.memory.summaries(before=state["episode"]),
         )
-        report = checker.report(found + repeats, agent)
+        report = checker.report(rules.issues + repeats, checker.weigh(agent, rules))
     content = report.model_dump(mode="json")
     revisions = save(room, state, "continuity", content, continuity.AGENT)
     return Command(goto="review_script", update={"continuity": content, "revisions": revisions})
