@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import answers, calls, killed_while_answering, make_project, rows, wr
+from conftest import RecordedOpenAI, answers, calls, killed_while_answering, make_project, rows, wr
 from test_bad_input import one_error_line
 
+from writersroom.agents import continuity
+from writersroom.continuity import checker
 from writersroom.continuity.canon import Known
 from writersroom.memory import open_database
 from writersroom.memory.facts import Facts, recall
+from writersroom.schemas import EpisodeOutline, Script, SeriesBible
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 SMASHED = "Chen Hao steps out of the dark and smashes the jade pendant Mei dropped."
@@ -224,3 +227,39 @@ def test_the_prompt_slice_keeps_to_its_budget(tmp_path: Path) -> None:
     assert len(short) <= 30 * 4 and short.splitlines() == full.splitlines()[:2]
     assert "Mei cuts" not in recall(memory, cast, 2, "Yue alone.", 1000)  # only who is in it
     assert recall(memory, cast, 1, "Mei.", 1000).startswith("(nothing is remembered yet")
+
+
+def test_the_facts_asked_for_are_held_to_what_their_checks_demand(tmp_path: Path) -> None:
+    """The cast, the script's scenes, a state's and a possession's words, and at most two facts
+    a scene: a model under the schema's grammar cannot write a fact that would be refused, and
+    one that repeats itself stops."""
+    replies = answers()
+    script = Script.model_validate(replies["write_script"][0])
+    endpoint = RecordedOpenAI(json.dumps(replies["extract_facts"][0]))
+    with endpoint as base_url:
+        (tmp_path / "writersroom.toml").write_text(
+            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
+            'api_key = "sk-local"\n'
+        )
+        facts = continuity.extract_facts(
+            checker.reading_room("loopback:keeper", tmp_path),
+            SeriesBible.model_validate(replies["develop_series"][0]),
+            EpisodeOutline.model_validate(replies["outline_episode"][0]),
+            script,
+        )
+    assert facts.facts
+    (body,) = endpoint.bodies
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert len(script.scenes) == 2 and schema["properties"]["facts"]["maxItems"] == 4
+    cast = [c.name for c in SeriesBible.model_validate(replies["develop_series"][0]).characters]
+    state, possession, other = schema["$defs"]["Fact"]["anyOf"]  # what the checks demand
+    for variant in (state, possession, other):
+        assert variant["properties"]["character"]["enum"] == cast
+        assert variant["properties"]["scene"]["enum"] == [1, 2]
+    assert state["properties"]["kind"]["enum"] == ["state"]
+    assert state["properties"]["subject"]["enum"] == ["alive", "injured", "dead"]
+    assert possession["properties"]["value"]["enum"] == ["has", "lost", "destroyed", "gave away"]
+    assert "value" in possession["required"]
+    assert set(other["properties"]["kind"]["enum"]) == {
+        "location", "knowledge", "relationship", "appearance"
+    }  # fmt: skip

@@ -246,7 +246,7 @@ class Fact(BaseModel):
         "character is to the other (sister, husband, enemy); otherwise empty",
     )
     scene: int = Field(ge=1)
-    text: Text = Field(description="the fact in one sentence, as the scene shows it")
+    text: Text = Field(description="the fact in one short sentence")
 
     @model_validator(mode="after")
     def _known_values(self) -> Fact:
