@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from pathlib import Path
 from typing import Literal
@@ -174,6 +175,44 @@ def test_a_line_longer_than_its_shot_holds_a_closed_mouth_after_it(tmp_path: Pat
     assert np.abs(after - before).mean() < 4  # the mouth is at rest again, as drawn
     talking = [np.abs(np.asarray(f.crop(box), dtype=float) - before).mean() for f in frames]
     assert max(talking) > 10  # and it moved while the line was spoken
+
+
+def test_a_line_changes_its_own_frames_and_leaves_the_shot_as_it_was(tmp_path: Path) -> None:
+    """Only the line's frames are drawn over; the rest of the shot comes through as it was, so
+    a shot of many lines does not fade a little with each line synced into it."""
+    mei = CharacterLook(name="Mei", look="grey trench coat", seed=1)
+    shot = VideoRequest(
+        shot=1,
+        visual_prompt="an archive at night",
+        framing="close-up",
+        camera="pan",
+        duration_seconds=3.0,
+        characters=[mei],
+        setting="INT. ARCHIVE - NIGHT",
+    )
+    picture = StoryboardVideo().generate(shot, tmp_path / "shot.mp4")
+    said = VoiceRequest(shot=1, speaker="Mei", voice_id="piper:joe", text="It is mine.")
+    line = voices.EmbeddedVoice().speak(said, tmp_path / "line.wav")
+    for made in (picture, line):
+        (tmp_path / f"{made.path}.json").write_text(json.dumps(made.meta), encoding="utf-8")
+    synced = DrawnMouthSync().sync(
+        LipSyncRequest(
+            shot=1, speaker="Mei", video="shot.mp4", audio="line.wav", offset_seconds=1.0
+        ),
+        tmp_path,
+        tmp_path / "synced.mp4",
+    )
+    assert synced.duration_seconds == 3.0
+    before = list(read_video(tmp_path / "shot.mp4"))
+    after = list(read_video(tmp_path / "synced.mp4"))
+    assert len(after) == len(before) == 72
+    change = [
+        np.abs(np.asarray(a, float) - np.asarray(b, float)).mean()
+        for a, b in zip(after, before, strict=True)
+    ]
+    spoken = range(24, 24 + math.ceil(line.duration_seconds * 24))
+    assert max(change[:24]) < 0.3 and max(change[spoken.stop :]) < 0.3  # as it was
+    assert max(change[i] for i in spoken) > 0.3  # the mouth moves while the line is spoken
 
 
 def test_phonemes_become_visemes_on_time() -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import bisect
 import math
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from writersroom.tools.base import FPS, LipSyncRequest, MediaResult
+from writersroom.tools.base import FPS, HEIGHT, WIDTH, LipSyncRequest, MediaResult
 from writersroom.tools.cache import sidecar
-from writersroom.tools.media import read_audio, read_video, write_video
+from writersroom.tools.media import overlay_video, probe, read_audio
 from writersroom.tools.safety import inside
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm")
@@ -148,31 +149,24 @@ class DrawnMouthSync:
         else:
             shapes = loudness_timeline(audio, rate, fps)
         first = round(request.offset_seconds * fps)
-        total = max(int(picture.get("frames", 0)), first + line_frames + round(TAIL_SECONDS * fps))
+        drawn = int(picture.get("frames") or round(probe(video)["duration"] * fps))
+        total = max(drawn, first + line_frames + round(TAIL_SECONDS * fps))
         faces = {
             name: {**f, "mouth": f["mouth"] + [f["mouth"][-1]] * (total - len(f["mouth"]))}
             for name, f in picture["faces"].items()
         }
         mouths, skin = faces[request.speaker]["mouth"], tuple(face["skin"])
 
-        def painted(index: int, frame: Image.Image) -> Image.Image:
-            if 0 <= index - first < len(shapes) and index < len(mouths):
+        def layers() -> Iterator[Image.Image]:  # the line's frames only, one at a time
+            for index in range(first, min(first + len(shapes), len(mouths))):
+                layer = Image.new("RGBA", (WIDTH, HEIGHT))
                 x, y, w = mouths[index]
-                draw_mouth(frame, x, y, w, skin, shapes[index - first])
-            return frame
+                draw_mouth(layer, x, y, w, skin, shapes[index - first])
+                yield layer
 
-        def frames():  # streamed: a long shot never sits in memory whole
-            last, decoded = None, 0
-            for index, frame in enumerate(read_video(video)):
-                last, decoded = frame.copy(), index + 1  # unpainted: it may be held
-                yield painted(index, frame)
-            for index in range(decoded, total):
-                assert last is not None
-                yield painted(index, last.copy())
-
-        count = write_video(frames(), out, fps)
+        overlay_video(video, layers(), first, total, out, fps)
         return MediaResult(
             path=out.name,
-            duration_seconds=count / fps,
-            meta={**picture, "frames": count, "faces": faces, "synced": True},
+            duration_seconds=total / fps,
+            meta={**picture, "frames": total, "faces": faces, "synced": True},
         )

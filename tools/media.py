@@ -21,6 +21,8 @@ from writersroom.tools.base import FPS, HEIGHT, WIDTH
 
 AUDIO_RATE = 44100
 FRAME_BYTES = WIDTH * HEIGHT * 3
+# every intermediate video: quick to encode, near lossless (the cut encodes the episode)
+ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-pix_fmt", "yuv420p"]
 
 
 class RenderError(WritersroomError):
@@ -70,14 +72,7 @@ def write_video(frames: Iterable[Image.Image], out: Path, fps: int = FPS) -> int
         str(fps),
         "-i",
         "-",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-crf",
-        "16",
-        "-pix_fmt",
-        "yuv420p",
+        *ENCODE,
         str(out),
     ]
     count = 0
@@ -95,6 +90,38 @@ def write_video(frames: Iterable[Image.Image], out: Path, fps: int = FPS) -> int
     if proc.returncode != 0:
         raise RenderError(f"ffmpeg could not encode {out.name}: {problem[-300:]}")
     return count
+
+
+def overlay_video(
+    video: Path, layers: Iterable[Image.Image], first: int, frames: int, out: Path, fps: int = FPS
+) -> None:
+    """`video` with RGBA `layers` (WIDTH x HEIGHT, mostly transparent) laid over its frames from
+    frame `first` on, its last frame held to `frames` in all, as a quickly encoded H.264.
+
+    ffmpeg decodes and encodes the video; only the layers pass through this process, so a line
+    drawn over a long shot costs the line's frames here, not the shot's."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    held = f"tpad=stop_mode=clone:stop={frames}," if frames else ""
+    graph = (
+        f"[0:v]scale={WIDTH}:{HEIGHT},fps={fps},{held}trim=end_frame={frames}[base];"
+        f"[1:v]setpts=PTS+{first}/({fps}*TB)[layer];"
+        "[base][layer]overlay=eof_action=pass:format=yuv420[out]"
+    )
+    args = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video)]
+    args += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(fps)]
+    args += ["-i", "-", "-filter_complex", graph, "-map", "[out]", *ENCODE, str(out)]
+    with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            for layer in layers:
+                proc.stdin.write(layer.tobytes())
+        except BrokenPipeError:
+            pass
+        finally:
+            proc.stdin.close()
+        problem = proc.stderr.read().decode(errors="replace").strip()
+    if proc.returncode != 0:
+        raise RenderError(f"ffmpeg could not draw over {video.name}: {problem[-300:]}")
 
 
 def read_video(path: Path) -> Iterator[Image.Image]:
