@@ -12,7 +12,7 @@ from conftest import smollm2
 from langchain_core.messages import HumanMessage
 
 from writersroom.config import ProviderConfig
-from writersroom.providers import grammar_first, local, tool_calling
+from writersroom.providers import grammar_first, local
 from writersroom.providers.local import import_llama_cpp
 
 pytestmark = pytest.mark.slow  # a real llama.cpp model
@@ -41,7 +41,7 @@ def llama_cpp() -> ModuleType:
 
 def answer(llama_cpp: ModuleType, cls: type, schema: dict, temperature: float) -> str:
     grammar = llama_cpp.LlamaGrammar.from_json_schema(
-        json.dumps(tool_calling.grammar_schema(schema)), verbose=False
+        json.dumps(local.grammar_schema(schema)), verbose=False
     )
     llama = cls(model_path=str(smollm2()), n_ctx=1024, n_threads=2, verbose=False, seed=7)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from conftest import CLI, answers, calls, make_project, median_pitch, rows, wr
+from conftest import CLI, answers, calls, make_project, median_pitch, rows, smollm2, wr
 
 from writersroom.tools.sheets import VIEWS
 
@@ -306,6 +306,35 @@ def test_calls_with_only_shot_and_line_take_the_rest_from_the_shot_list(tmp_path
     voiced = rows(project, "select count(*) from ledger where tool = 'synthesize_voice'")
     assert voiced == [(sum(len(s["lines"]) for s in shots),)]
     assert (project / "render" / "episode-01" / "episode.mp4").is_file()
+
+
+def test_a_director_that_cannot_call_tools_has_the_shot_lists_calls_made(tmp_path: Path) -> None:
+    """llama.cpp calls no tools: with the director on it, production is not a model's answer
+    but the calls the approved shot list owes, made at once and kept for `render` again."""
+    project = make_project(tmp_path / "p")  # written on the scripted models, production off
+    result = wr("run", PREMISE, "--auto", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+    toml = project / "writersroom.toml"
+    director = f'director = "local:{smollm2()}"\n'
+    text = toml.read_text().replace("enabled = false", "enabled = true")
+    toml.write_text(text.replace('answers.json"\n', 'answers.json"\n' + director, 1))
+    result = wr("render", "1", "--dir", str(project), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert rows(project, "select count(*) from usage where task = 'produce'") == [(0,)]
+    shots = answers()["plan_shots"][0]["shots"]
+    made = rows(project, "select tool, shot, call_id from ledger where tool != 'draw_character'")
+    assert sorted((tool, shot) for tool, shot, _ in made if tool == "generate_video") == [
+        ("generate_video", s["number"]) for s in shots
+    ]
+    voiced = [call for tool, _, call in made if tool == "synthesize_voice"]
+    assert len(voiced) == sum(len(s["lines"]) for s in shots)
+    assert all(call.startswith("plan-synthesize_voice-") for call in voiced)
+    assert any(tool == "lip_sync" for tool, _, _ in made)
+    assert (project / "render" / "episode-01" / "episode.mp4").is_file()
+    again = wr("render", "1", "--dir", str(project), timeout=300)
+    assert again.returncode == 0, again.stderr
+    made_again = "select count(*) from ledger where cached = 0 and tool != 'draw_character'"
+    assert rows(project, made_again) == [(len(made),)]  # again from the kept calls: no new work
 
 
 def test_a_failed_render_leaves_the_series_able_to_go_on(tmp_path: Path) -> None:

@@ -8,21 +8,18 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pytest
-from conftest import answers, make_project, median_pitch, smollm2
-from langchain_core.messages import HumanMessage, SystemMessage
+from conftest import answers, make_project, median_pitch
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
 from writersroom.config import ProjectConfig, load_config
 from writersroom.errors import ConfigError
 from writersroom.providers import ModelRegistry
-from writersroom.providers.local import ChatLlamaCpp
 from writersroom.providers.scripted import read_calls
-from writersroom.providers.tool_calling import calls_schema, with_calls
 from writersroom.room.production import language_of
 from writersroom.schemas import Script
 from writersroom.tools import registry, voices
@@ -284,69 +281,15 @@ def test_the_scripted_model_answers_with_tool_calls_and_logs_the_tools(tmp_path:
     assert read_calls(project)[0]["tools"] == ["wave"]
 
 
-def test_a_text_answer_of_calls_becomes_tool_calls() -> None:
-    schema = calls_schema(
-        [{"type": "function", "function": {"name": "wave", "parameters": Wave.model_json_schema()}}]
-    )
-    choice = schema["properties"]["tool_calls"]["items"]["anyOf"][0]
-    assert choice["properties"]["name"] == {"const": "wave"}
-    assert "maxLength" not in choice["properties"]["args"]["properties"]["who"]
-    from langchain_core.messages import AIMessage
-
-    parsed = with_calls(
-        AIMessage(
-            content='{"tool_calls": [{"name": "wave", "args": '
-            '{"who": "Yue", "times": 1}}, {"name": 3}]}'
-        ),
-        "c",
-    )
-    assert parsed.tool_calls[0]["args"] == {"who": "Yue", "times": 1}
-    assert len(parsed.invalid_tool_calls) == 1
-    broken = with_calls(AIMessage(content="I will wave."), "c")
-    assert broken.tool_calls == [] and len(broken.invalid_tool_calls) == 1
-
-
-def test_the_grammar_holds_number_ranges_and_asks_only_for_required_arguments() -> None:
-    from writersroom.providers.local import calls_kwargs
-    from writersroom.providers.tool_calling import grammar_schema
+def test_the_grammar_holds_number_ranges_and_leaves_string_lengths_to_the_reading() -> None:
+    from writersroom.providers.local import grammar_schema
     from writersroom.schemas import EpisodeOutline, Shot
-    from writersroom.tools.calls import GenerateVideo
 
     duration = grammar_schema(Shot.model_json_schema())["properties"]["duration_seconds"]
     assert duration["type"] == "integer" and duration["enum"] == list(range(1, 31))
     outline = grammar_schema(EpisodeOutline.model_json_schema())["properties"]
     assert "maxLength" not in outline["title"]  # cut between words when read, not jammed
     assert "maxLength" not in outline["hook"]  # 600 would spell out 600 rules
-    tool = {"type": "function", "function": {"name": "generate_video"}}
-    tool["function"]["parameters"] = GenerateVideo.model_json_schema()
-    args = calls_schema([tool])["properties"]["tool_calls"]["items"]["anyOf"][0]
-    assert set(args["properties"]["args"]["properties"]) == {"shot"}
-    assert calls_kwargs(3) == {"min_calls": 3, "max_calls": 3, "max_tokens": 112}
-
-
-@pytest.mark.slow
-def test_llama_cpp_calls_the_offered_tools() -> None:
-    chat = ChatLlamaCpp(model_path=str(smollm2()), context_tokens=2048, max_tokens=200)
-    reply = chat.bind_tools([wave_tool()], max_calls=2).invoke(
-        [SystemMessage(content="You greet people."), HumanMessage(content="Wave at Mei twice.")]
-    )
-    assert reply.tool_calls, reply.invalid_tool_calls
-    assert {call["name"] for call in reply.tool_calls} == {"wave"}
-    assert all(isinstance(call["args"]["who"], str) for call in reply.tool_calls)
-
-    class Nod(BaseModel):
-        """Nod to someone."""
-
-        who: Literal["Mei", "Yue", "Hao"]
-
-    nod = StructuredTool.from_function(
-        func=lambda who: f"nodded to {who}", name="nod", args_schema=Nod, description="Nod."
-    )
-    owed = chat.bind_tools([nod], max_calls=4).invoke(
-        [SystemMessage(content="You greet people."), HumanMessage(content="Nod to Mei.")],
-        min_calls=3,  # the grammar holds the model to the calls it still owes
-    )
-    assert 3 <= len(owed.tool_calls) <= 4, owed.invalid_tool_calls
 
 
 def test_captions_and_titles_wrap_by_their_width_in_any_script() -> None:

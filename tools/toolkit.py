@@ -156,6 +156,14 @@ class Studio:
             for name, args in calls
         ]
 
+    def owed_calls(self, shots: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """The calls still to make as tool calls, as the approved shot list implies them."""
+        return [
+            {"name": name, "args": args, "id": f"plan-{name}-{args['shot']}-{args.get('line', 0)}"}
+            for calls in self._owed(shots).values()
+            for name, args in calls
+        ]
+
     def _owed(self, shots: Iterable[int] | None) -> dict[int, list[tuple[str, dict[str, Any]]]]:
         chosen = set(self.plan if shots is None else shots)
         owed: dict[int, list[tuple[str, dict[str, Any]]]] = {}

@@ -38,10 +38,6 @@ def schema_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
     return {"json_schema": schema}
 
 
-def no_kwargs(_: int) -> dict[str, Any]:
-    return {}
-
-
 def stop_kwargs(stop: list[str] | None, max_tokens: int | None) -> dict[str, Any]:
     """The call keywords of a prose answer on providers that take only stop strings."""
     return {"stop": stop} if stop else {}
@@ -55,8 +51,8 @@ class AgentModel:
         name: the `provider:model` name, shown in progress and stored with usage.
         chat: the LangChain chat model.
         json_kwargs: the call keywords that ask this provider for JSON of a given schema.
-        calls_kwargs: the call keywords that make a tool-calling answer hold at least N calls
-            (none where the provider cannot be held to it).
+        calls_tools: whether the director is asked for tool calls; a model that cannot call
+            tools has production make the calls the approved shot list owes.
         text_kwargs: the call keywords of a prose answer: its stop strings and token budget.
         writes_screenplay: the screenwriter writes screenplay text scene by scene (small
             models write far better prose than JSON) rather than one structured script.
@@ -67,7 +63,7 @@ class AgentModel:
     name: str
     chat: BaseChatModel
     json_kwargs: Callable[[dict[str, Any]], dict[str, Any]] = schema_kwargs
-    calls_kwargs: Callable[[int], dict[str, Any]] = no_kwargs
+    calls_tools: bool = True
     text_kwargs: Callable[[list[str] | None, int | None], dict[str, Any]] = stop_kwargs
     writes_screenplay: bool = False
     transport_errors: tuple[type[BaseException], ...] = ()

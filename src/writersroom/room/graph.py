@@ -261,7 +261,10 @@ def direct(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["run_tools", "cut_episode"]]:
     """The director answers with tool calls (video, voice, lip-sync) for the next few shots
-    that still lack one; once none does, on to the cut."""
+    that still lack one; once none does, on to the cut. A director's model that cannot call
+    tools (llama.cpp) is not asked: the calls are those the approved shot list owes, all at
+    once (held by a grammar to them, a small model only copied them, at some 20 tokens a
+    call)."""
     room = runtime.context
     drafts = _drafts(state)
     direction = dict(state.get("direction", {}))
@@ -272,10 +275,15 @@ def direct(
         check_budget(unopened, room.config.production, state["episode"])
     studio = production.open_production(room, drafts, direction.get("run"))
     direction["run"] = studio.cache.run
-    shots = production.next_shots(studio, room.config.production.shots_per_answer)
+    asks = room.models.for_agent(director.AGENT).calls_tools
+    size = room.config.production.shots_per_answer if asks else len(studio.plan)
+    shots = production.next_shots(studio, size)
     if not shots:
         update = {"direction": direction, "production": production.summary(studio)}
         return Command(goto="cut_episode", update=update)
+    if not asks:
+        direction |= {"shots": shots, "calls": studio.owed_calls(shots), "invalid": []}
+        return Command(goto="run_tools", update={"direction": direction | {"usage": None}})
     asked = [shot for shot in drafts[2].shots if shot.number in shots]
     reply, usage = production.ask_director(
         room, studio, drafts[0], asked, direction.get("refused", "")
@@ -302,8 +310,11 @@ def run_tools(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["dire
     refused = production.carry_out(studio, direction["calls"], direction["invalid"])
     room.memory.upsert_episode(state["episode"], calls=json.dumps(studio.accepted))
     missing = studio.missing(shots)
-    usage = answers.Usage(**direction["usage"])
-    room.record(dataclasses.replace(usage, problem="; ".join(missing)))
+    model = room.models.for_agent(director.AGENT).name
+    if direction["usage"] is not None:  # the director's answer, not the shot list's calls
+        usage = answers.Usage(**direction["usage"])
+        model = usage.model
+        room.record(dataclasses.replace(usage, problem="; ".join(missing)))
     if not missing or len(studio.owed(shots)) < owed:
         stalled = 0
     elif direction["invocation"] == room.invocation:
@@ -313,7 +324,7 @@ def run_tools(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["dire
     if stalled >= room.config.room.answer_attempts:
         raise ModelError(
             director.AGENT,
-            usage.model,
+            model,
             f"shots still lack tool calls after {stalled} answers that added none: "
             + "; ".join(missing),
         )

@@ -260,7 +260,6 @@ def ask_director(
                 "run_name": f"{AGENT}.{TASK}",
                 "callbacks": room.callbacks,
             },
-            **model.calls_kwargs(len(owed)),
         )
     except model.transport_errors as exc:
         raise ModelError(AGENT, model.name, model.describe_error(exc)) from None
