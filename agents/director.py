@@ -12,20 +12,28 @@ AGENT = "director"
 
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
-    """The shot list; a dialogue line no shot claims goes to the last shot of its scene, and a
-    shot too short for its lines is lengthened to fit them."""
+    """The shot list; a scene no shot shows gets a plain shot of its own, a dialogue line no
+    shot claims goes to the last shot of its scene, and a shot too short for its lines is
+    lengthened to fit them. The schema asks for a shot a scene at least, in the script's
+    scenes."""
 
     def check(shots: ShotList) -> None:
         shots.number_lines_within_scenes(script)
+        shots.cover_scenes(script)
         shots.check_against(script, bible)
 
     cast = [c.name for c in bible.characters]
+    schema = with_choices(ShotList.model_json_schema(), "Shot", "characters", cast)
+    scenes = [scene.number for scene in script.scenes]
+    bound = schema["properties"]["shots"]
+    bound["minItems"] = min(len(scenes), bound["maxItems"])
+    schema["$defs"]["Shot"]["properties"]["scene"] = {"type": "integer", "enum": scenes}
     shots = room.ask(
         AGENT,
         "plan_shots",
         ShotList,
         check,
-        json_schema=with_choices(ShotList.model_json_schema(), "Shot", "characters", cast),
+        json_schema=schema,
         cast=compact([{"name": c.name, "look": c.look} for c in bible.characters]),
         script=numbered(script),
         memory=remembered(room, numbered(script)),

@@ -167,6 +167,21 @@ def test_the_agents_errors_the_rules_disprove_are_warnings_and_cost_no_round(
     assert "Chen Hao calls Mei a stranger" in notes and "Lin Mei speaks without" in notes
 
 
+def test_a_shot_list_that_leaves_a_scene_out_is_completed_not_asked_again(
+    tmp_path: Path,
+) -> None:
+    replies = answers()
+    plan = replies["plan_shots"][0]
+    replies["plan_shots"] = [{**plan, "shots": [s for s in plan["shots"] if s["scene"] == 1]}]
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "plan_shots")) == 1
+    shots = json.loads(rows(project, "select content from drafts where kind = 'shots'")[0][0])
+    assert [(s["number"], s["scene"]) for s in shots["shots"]] == [(1, 1), (2, 1), (3, 1), (4, 2)]
+    assert shots["shots"][3]["lines"] == [1, 2]  # scene 2's lines, on its own shot
+
+
 def test_edit_in_editor_is_validated_and_becomes_a_revision(project: Path, tmp_path: Path) -> None:
     assert wr("new", PREMISE, "--dir", str(project)).returncode == 0
     for _ in range(2):

@@ -75,6 +75,37 @@ def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
     shots.check_against(script, bible())
 
 
+def test_a_scene_no_shot_shows_gets_a_plain_shot_in_its_place() -> None:
+    """What the embedded director wrote, three answers running: shots for scene 1 only."""
+    script = Script.model_validate(answers()["write_script"][0])
+    three = script.model_copy(deep=True)
+    three.scenes.append(three.scenes[1].model_copy(update={"number": 3}, deep=True))
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    shots.shots = [s for s in shots.shots if s.scene == 1]  # scenes 2 and 3 left out
+    assert shots.cover_scenes(three) == [2, 3]
+    assert [(s.number, s.scene) for s in shots.shots] == [(1, 1), (2, 1), (3, 1), (4, 2), (5, 3)]
+    added = shots.shots[3]
+    scene = three.scenes[1]
+    assert (added.framing, added.camera) == ("medium", "static")
+    assert added.characters == list(dict.fromkeys(line.speaker for line in scene.lines))
+    assert (
+        added.visual_prompt.startswith(scene.heading) and scene.action[:20] in added.visual_prompt
+    )
+    shots.cover_lines(three)
+    assert shots.shots[3].lines == [1, 2] and shots.shots[4].lines == [1, 2]
+    shots.check_against(three, bible())
+
+    middle = ShotList.model_validate(answers()["plan_shots"][0])
+    middle.shots.append(middle.shots[3].model_copy(update={"number": 5, "scene": 3}))
+    middle.shots.pop(3)  # scene 2's shot: a gap between scenes 1 and 3
+    assert middle.cover_scenes(three) == [2]
+    assert [(s.number, s.scene) for s in middle.shots] == [(1, 1), (2, 1), (3, 1), (4, 2), (5, 3)]
+    whole = ShotList.model_validate(answers()["plan_shots"][0])
+    assert whole.cover_scenes(script) == [] and whole == ShotList.model_validate(
+        answers()["plan_shots"][0]
+    )
+
+
 def test_a_shot_too_short_for_its_lines_is_lengthened_to_fit_them() -> None:
     script = Script.model_validate(answers()["write_script"][0])
     shots = ShotList.model_validate(answers()["plan_shots"][0])

@@ -360,6 +360,40 @@ class ShotList(BaseModel):
                 offset = spans[homes[0]][0]
                 shot.scene, shot.lines = homes[0], [n - offset for n in shot.lines]
 
+    def cover_scenes(self, script: Script) -> list[int]:
+        """Give every scene that no shot shows one plain shot of its own (medium, static, its
+        speakers, its heading and first words of action), after the shots of the scenes before
+        it, and number the shots anew; the scenes covered so. A small model's shot list often
+        stops after the first scene, and asked again, stopped there again."""
+        order = [scene.number for scene in script.scenes]
+        covered = {shot.scene for shot in self.shots}
+        added = []
+        for scene in script.scenes:
+            if scene.number in covered:
+                continue
+            before = set(order[: order.index(scene.number)])
+            shown = [i + 1 for i, shot in enumerate(self.shots) if shot.scene in before]
+            at = max(shown, default=0)
+            speakers = list(dict.fromkeys(line.speaker for line in scene.lines))[:6]
+            sight = f"{scene.heading}. {scene.action}"
+            self.shots.insert(
+                at,
+                Shot(
+                    number=1,
+                    scene=scene.number,
+                    framing="medium",
+                    camera="static",
+                    duration_seconds=3.0,
+                    visual_prompt=sight[:300].rsplit(" ", 1)[0] if len(sight) > 300 else sight,
+                    characters=speakers,
+                ),
+            )
+            added.append(scene.number)
+        if added:
+            for number, shot in enumerate(self.shots, 1):
+                shot.number = number
+        return added
+
     def cover_lines(self, script: Script) -> None:
         """Give every dialogue line that no shot claims to the last shot of its scene."""
         claimed = {(shot.scene, n) for shot in self.shots for n in shot.lines}
