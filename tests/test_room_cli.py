@@ -141,30 +141,36 @@ SEEN = {  # a contradiction no rule reads: the agent's own finding
 }
 
 
-def test_the_agents_errors_the_rules_disprove_are_warnings_and_cost_no_round(
+def test_the_continuity_agents_findings_go_to_the_editor_and_alone_send_nothing_back(
     tmp_path: Path,
 ) -> None:
+    """The agent's errors the rules disprove are warnings; the rest stay errors for the editor
+    and the person, and the script goes back only when the editor (or a rule) says so."""
     replies = answers()
-    replies["check_continuity"] = [{"issues": MADE_UP}]
+    replies["check_continuity"] = [{"issues": [*MADE_UP, SEEN]}]
     project = make_project(tmp_path / "p", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
     assert result.returncode == 0, result.stderr
-    assert len(calls(project, "write_script")) == 1  # no revision round
+    assert len(calls(project, "write_script")) == 1  # the editor approved: no revision round
     report = json.loads(rows(project, "select content from drafts where kind = 'continuity'")[0][0])
     weighed = {(i["kind"], i["severity"], i["found_by"]) for i in report["issues"]}
     assert weighed == {
         ("unknown_speaker", "warning", "agent"),  # Lin Mei is in the cast
         ("dead_character", "warning", "agent"),  # nobody has died
+        ("relationship", "error", "agent"),  # no rule reads it: it stands, for the editor
     }
+    review = calls(project, "review_script")[0]["messages"][-1]["content"]
+    assert "Chen Hao calls Mei a stranger" in review
 
-    replies["check_continuity"] = [{"issues": [*MADE_UP, SEEN]}]
+    revise = {**replies["review_script"][0], "verdict": "revise", "notes": ["Fix the archive"]}
+    replies["review_script"] = [revise, replies["review_script"][0]]
     project = make_project(tmp_path / "q", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
     assert result.returncode == 0, result.stderr
     scripts = calls(project, "write_script")
-    assert len(scripts) == 3  # the agent's own kind of error stands: two revision rounds
+    assert len(scripts) == 2  # the editor's one revision round
     notes = scripts[1]["messages"][-1]["content"]
-    assert "Chen Hao calls Mei a stranger" in notes and "Lin Mei speaks without" in notes
+    assert "Editor: Fix the archive" in notes and "Chen Hao calls Mei a stranger" in notes
 
 
 def test_a_shot_list_that_leaves_a_scene_out_is_completed_not_asked_again(

@@ -149,6 +149,12 @@ def episode_memory(
     return merge_facts(model, rules.events), scenes
 
 
+def ruled_errors(report: ContinuityReport) -> list[ContinuityIssue]:
+    """The report's errors that the rules found (and the script's own repeats): each backed by
+    the ledger, the bible or the page. These alone send a script back and block approval."""
+    return [i for i in report.errors() if i.found_by == "rules"]
+
+
 def blocking(
     decision: Decision, report: dict[str, Any], state: dict[str, Any], memory: Memory
 ) -> list[ContinuityIssue]:
@@ -161,8 +167,7 @@ def blocking(
     if decision.override or decision.action == "revise":
         return []
     if decision.action == "approve":
-        errors = ContinuityReport.model_validate(report).errors()
-        return [i for i in errors if i.found_by == "rules"]
+        return ruled_errors(ContinuityReport.model_validate(report))
     bible = SeriesBible.model_validate(state["bible"])
     try:
         script = Script.model_validate(decision.draft)

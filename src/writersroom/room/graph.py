@@ -128,7 +128,10 @@ def review_script(
     state: RoomState, runtime: Runtime[Room]
 ) -> Command[Literal["write_script", "approve_script"]]:
     """The editor's critique, unless the script repeats itself: then it goes straight back to
-    the screenwriter with those problems (a revision round; no model judges garbage)."""
+    the screenwriter with those problems (a revision round; no model judges garbage). It goes
+    back when the editor says so or the rules found errors; the continuity agent's findings
+    reach the editor and the screenwriter's notes, but a model can be wrong, and alone they
+    send nothing back (as they block no approval)."""
     room = runtime.context
     report = ContinuityReport.model_validate(state["continuity"])
     rounds = state.get("review_round", 0)
@@ -146,7 +149,7 @@ def review_script(
     revisions = save(room, state, "critique", content, editor.AGENT)
     update: dict[str, Any] = {"critique": content, "revisions": revisions}
     if (
-        critique.verdict == "revise" or report.errors()
+        critique.verdict == "revise" or checker.ruled_errors(report)
     ) and rounds < room.config.room.review_rounds:
         review = [f"Editor: {note}" for note in critique.notes]
         review += [f"Continuity ({checker.describe(i)})" for i in report.issues]
