@@ -75,14 +75,14 @@ def _write_scenes(
     scenes: list[Scene] = []
     for number, beats in enumerate(plan, 1):
         earlier = list(scenes)
-
-        asked = "\n".join(
+        so_far = _so_far(scenes, plan)
+        asked = "\n".join(  # what an answer must not echo (the earlier scenes' summary too)
             [
                 prompting.instructions("write_scene"),
                 f"Now write scene {number} of {len(plan)} only.",
                 OPEN_ON,
                 END_ON,
-                SO_FAR,
+                so_far or SO_FAR,
                 NOTES,
                 PREVIOUS,
             ]
@@ -118,7 +118,7 @@ def _write_scenes(
                 hook=outline.hook,
                 cliffhanger=outline.cliffhanger,
                 memory=memory,
-                so_far=_so_far(scenes, plan),
+                so_far=so_far,
                 revision=_scene_revision(notes, previous, number),
                 scene=str(number),
                 scenes=str(len(plan)),

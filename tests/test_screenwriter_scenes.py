@@ -136,3 +136,19 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
     ]
     problems = [p for (p,) in rows(project, "select problem from usage where task = 'write_scene'")]
     assert problems[0] == "" and "scene 2's action repeats the instructions" in problems[1]
+
+
+def test_action_that_copies_the_summary_of_the_scenes_so_far_is_cut(tmp_path: Path) -> None:
+    """What the embedded screenwriter wrote as scene 2's action: the prompt's summary of scene
+    1, its frame and its beats, before a sentence of its own."""
+    copying_2 = SCENE_2.replace(
+        "Mei pulls a yellowed file.",
+        "LIN TOWER BOARDROOM - DAY, where Lin Yue, Lin Mei spoke: Mei is humiliated by Yue "
+        "Mei finds the birth record. Mei pulls a yellowed file.",
+    )
+    replies = answers() | {"write_scene": [SCENE_1, copying_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    actions = [s["action"] for s in json.loads(script[0])["scenes"]]
+    assert actions[1] == "Mei pulls a yellowed file. Chen Hao steps out of the dark."
