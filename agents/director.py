@@ -13,8 +13,9 @@ AGENT = "director"
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
     """The shot list; a scene no shot shows gets a plain shot of its own, a dialogue line no
-    shot claims goes to the last shot of its scene, and a shot too short for its lines is
-    lengthened to fit them. The schema asks for a shot a scene at least, in the script's
+    shot claims goes to the last shot of its scene, a shot that shows nobody while lines are
+    spoken in it shows their speakers, and a shot too short for its lines is lengthened to fit
+    them. The schema asks for a shot a scene at least, in the script's
     scenes."""
 
     def check(shots: ShotList) -> None:
@@ -40,5 +41,6 @@ def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> 
         runtime=str(runtime),
     )
     shots.cover_lines(script)
+    shots.show_speakers(script)
     shots.fit_dialogue(script)
     return shots

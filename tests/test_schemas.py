@@ -106,6 +106,20 @@ def test_a_scene_no_shot_shows_gets_a_plain_shot_in_its_place() -> None:
     )
 
 
+def test_a_shot_that_shows_nobody_while_lines_are_spoken_shows_their_speakers() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    for shot in shots.shots:
+        shot.characters = []
+    shots.shots[3].characters = ["Lin Mei"]  # Chen Hao speaks off screen: her choice stands
+    assert shots.show_speakers(script) == [2, 3]
+    speakers = {n: line.speaker for n, line in enumerate(script.scenes[0].lines, 1)}
+    for shot in shots.shots[:3]:
+        assert shot.characters == list(dict.fromkeys(speakers[n] for n in shot.lines))
+    assert shots.shots[0].characters == []  # a shot with no lines stays as the director drew it
+    assert shots.shots[3].characters == ["Lin Mei"]
+
+
 def test_a_shot_too_short_for_its_lines_is_lengthened_to_fit_them() -> None:
     script = Script.model_validate(answers()["write_script"][0])
     shots = ShotList.model_validate(answers()["plan_shots"][0])

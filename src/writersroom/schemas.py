@@ -403,6 +403,21 @@ class ShotList(BaseModel):
                 if shots and (scene.number, n) not in claimed:
                     shots[-1].lines = sorted([*shots[-1].lines, n])
 
+    def show_speakers(self, script: Script) -> list[int]:
+        """A shot that shows nobody while lines are spoken in it shows their speakers (up to
+        six); the numbers of such shots. The embedded director named the characters in its
+        visual prompts and left every shot's list empty: shots of an empty room, and no mouth
+        to move. A shot that shows somebody keeps its choice (a speaker off screen)."""
+        scenes = {scene.number: scene for scene in script.scenes}
+        filled = []
+        for shot in self.shots:
+            if shot.characters or not shot.lines:
+                continue
+            said = [scenes[shot.scene].lines[n - 1].speaker for n in shot.lines]
+            shot.characters = list(dict.fromkeys(said))[:6]
+            filled.append(shot.number)
+        return filled
+
     def fit_dialogue(self, script: Script) -> list[int]:
         """Lengthen every shot too short to say its lines in (estimated from their words), up
         to the 30 s a shot may last; the numbers of the shots lengthened."""
