@@ -12,12 +12,15 @@ AGENT = "editor"
 def review_script(
     room: Room, outline: EpisodeOutline, script: Script, continuity: ContinuityReport
 ) -> Critique:
+    """The critique of `script`, given the continuity report's errors: its warnings (the
+    agent's doubts, and its claims the rules disprove) are the person's to weigh, not a reason
+    to send the script back (a small editor sent it back for any issue it was shown)."""
     return room.ask(
         AGENT,
         "review_script",
         Critique,
         outline=dump(outline),
         script=dump(script),
-        continuity=dump(continuity),
+        continuity=dump(ContinuityReport(issues=continuity.errors())),
         memory=remembered(room, dump(script)),
     )

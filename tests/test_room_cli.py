@@ -160,7 +160,8 @@ def test_the_continuity_agents_findings_go_to_the_editor_and_alone_send_nothing_
         ("relationship", "error", "agent"),  # no rule reads it: it stands, for the editor
     }
     review = calls(project, "review_script")[0]["messages"][-1]["content"]
-    assert "Chen Hao calls Mei a stranger" in review
+    assert "Chen Hao calls Mei a stranger" in review  # the editor reads the errors
+    assert "Lin Mei speaks without" not in review and "Chen Hao has died" not in review
 
     revise = {**replies["review_script"][0], "verdict": "revise", "notes": ["Fix the archive"]}
     replies["review_script"] = [revise, replies["review_script"][0]]

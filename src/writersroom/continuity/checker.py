@@ -68,7 +68,7 @@ def weigh(agent: list[ContinuityIssue], rules: Rules) -> list[ContinuityIssue]:
 
     A small model makes these up: the embedded one called cast members unknown speakers and
     living people dead in a first episode, and its editor sent the script back for them. The
-    warnings still reach the editor and the person."""
+    warnings still reach the person."""
     raised = {(i.kind, i.scene) for i in rules.issues}
     dead = known_dead(rules)
 
