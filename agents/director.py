@@ -28,7 +28,9 @@ def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> 
     scenes = [scene.number for scene in script.scenes]
     bound = schema["properties"]["shots"]
     bound["minItems"] = min(len(scenes), bound["maxItems"])
-    schema["$defs"]["Shot"]["properties"]["scene"] = {"type": "integer", "enum": scenes}
+    shot = schema["$defs"]["Shot"]
+    shot["properties"]["scene"] = {"type": "integer", "enum": scenes}
+    shot["required"] = [*shot["required"], "characters", "lines"]  # not only in the prompt
     shots = room.ask(
         AGENT,
         "plan_shots",

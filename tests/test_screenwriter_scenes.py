@@ -140,11 +140,12 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
 
 def test_action_that_copies_the_summary_of_the_scenes_so_far_is_cut(tmp_path: Path) -> None:
     """What the embedded screenwriter wrote as scene 2's action: the prompt's summary of scene
-    1, its frame and its beats, before a sentence of its own."""
+    1 (its frame and its beats) and fields of the prompt, before a sentence of its own."""
     copying_2 = SCENE_2.replace(
         "Mei pulls a yellowed file.",
         "LIN TOWER BOARDROOM - DAY, where Lin Yue, Lin Mei spoke: Mei is humiliated by Yue "
-        "Mei finds the birth record. Mei pulls a yellowed file.",
+        "Mei finds the birth record. - Scene 2, set at INT. the archive. Cliffhanger: Mei is "
+        "caught. Mei pulls a yellowed file.",
     )
     replies = answers() | {"write_scene": [SCENE_1, copying_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)

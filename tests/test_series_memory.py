@@ -12,11 +12,14 @@ import pytest
 from conftest import RecordedOpenAI, answers, calls, killed_while_answering, make_project, rows, wr
 from test_bad_input import one_error_line
 
-from writersroom.agents import continuity
+from writersroom.agents import continuity, director
+from writersroom.config import load_config
 from writersroom.continuity import checker
 from writersroom.continuity.canon import Known
-from writersroom.memory import open_database
+from writersroom.memory import Memory, open_database
 from writersroom.memory.facts import Facts, recall
+from writersroom.providers import ModelRegistry
+from writersroom.room.context import Room
 from writersroom.schemas import EpisodeOutline, Script, SeriesBible
 
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
@@ -263,3 +266,27 @@ def test_the_facts_asked_for_are_held_to_what_their_checks_demand(tmp_path: Path
     assert set(other["properties"]["kind"]["enum"]) == {
         "location", "knowledge", "relationship", "appearance"
     }  # fmt: skip
+
+
+def test_the_shot_list_asked_for_is_held_to_the_scripts_scenes(tmp_path: Path) -> None:
+    replies = answers()
+    script = Script.model_validate(replies["write_script"][0])
+    bible = SeriesBible.model_validate(replies["develop_series"][0])
+    endpoint = RecordedOpenAI(json.dumps(replies["plan_shots"][0]))
+    with endpoint as base_url:
+        (tmp_path / "writersroom.toml").write_text(
+            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
+            'api_key = "sk-local"\n'
+        )
+        config = load_config(tmp_path).with_models({director.AGENT: "loopback:director"})
+        memory = Memory(open_database(Path(":memory:")))
+        room = Room(config, memory, ModelRegistry(config, tmp_path), 1, frozenset())
+        shots = director.plan_shots(room, bible, script, 90)
+    assert [s.scene for s in shots.shots] == [1, 1, 1, 2]
+    (body,) = endpoint.bodies
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["shots"]["minItems"] == 2  # a shot a scene at least
+    shot = schema["$defs"]["Shot"]
+    assert shot["properties"]["scene"]["enum"] == [1, 2]
+    assert {"characters", "lines"} <= set(shot["required"])
+    assert shot["properties"]["characters"]["items"]["enum"] == [c.name for c in bible.characters]

@@ -38,7 +38,8 @@ JUNK = re.compile(
     r"(?<![^\W\d_])(?:[^\W\d_]\.?\s+){3,}[^\W\d_]\.?(?![^\W\d_])"
     r"|\bEOT\b|<\|[^|>]{1,30}\|>|</?s>|\[/?INST\]"
 )
-SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+SENTENCE = re.compile(r"(?<=[.!?。！？])(?<!INT\.)(?<!EXT\.)\s*")  # a heading's INT. ends none
+LABEL = re.compile(r"\W*(\w+)\s*(?::|\d)")  # a field's name and a colon, or a number
 TITLES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
 
 
@@ -76,14 +77,27 @@ def echoes(text: str, instructions: set[tuple[str, ...]]) -> bool:
     )
 
 
+def labelled(sentence: str, labels: set[str]) -> bool:
+    """Whether `sentence` opens as a field of the prompt does ("Cliffhanger: ...", "- Scene 2,
+    set at ...") rather than as a story."""
+    opening = LABEL.match(sentence)
+    return opening is not None and opening.group(1).casefold() in labels
+
+
 def without_echoes(scene: Scene, instructions: str) -> Scene:
-    """The scene without the sentences of action and the lines that echo its instructions.
+    """The scene without the sentences of action and the lines that echo its instructions, or
+    open with one of their labels.
 
     Raises:
         ValueError: nothing of the action is left.
     """
     known = grams(instructions)
-    kept = [s for s in SENTENCE.split(scene.action) if s.strip() and not echoes(s, known)]
+    labels = {w.casefold() for w in re.findall(r"(\w+):", instructions)} | {"scene", "episode"}
+    kept = [
+        s
+        for s in SENTENCE.split(scene.action)
+        if s.strip() and not echoes(s, known) and not labelled(s, labels)
+    ]
     if not kept:
         raise ValueError(
             f"scene {scene.number}'s action repeats the instructions: say what we see, in the "
