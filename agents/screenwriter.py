@@ -88,10 +88,16 @@ def _write_scenes(
             ]
         )
 
+        told = " ".join(beat.description for beat in beats)
+
         def read(
-            text: str, number: int = number, earlier: list[Scene] = earlier, asked: str = asked
+            text: str,
+            number: int = number,
+            earlier: list[Scene] = earlier,
+            asked: str = asked,
+            told: str = told,
         ) -> Scene:
-            scene = quality.without_echoes(prose.read_scene(text, number, cast), asked)
+            scene = quality.without_echoes(prose.read_scene(text, number, cast), asked, told)
             problems = quality.scene_problems(scene, earlier)
             if problems:
                 raise ValueError("; ".join(map(str, problems)))
@@ -122,7 +128,7 @@ def _write_scenes(
                 revision=_scene_revision(notes, previous, number),
                 scene=str(number),
                 scenes=str(len(plan)),
-                beats=" ".join(beat.description for beat in beats),
+                beats=told,
                 duty=duty.strip(),
                 language=language(bible.logline),
             )

@@ -216,3 +216,6 @@ def test_echoes_of_the_instructions_are_cut_from_the_action() -> None:
     assert [line.text for line in lines.lines] == ["Run."]
     with pytest.raises(ValueError, match="repeats the instructions"):
         quality.without_echoes(scene_with("Now write scene 2 of 3 only."), ASKED)
+    told = "Chen Hao catches her with the file."  # the outline's beats for the scene
+    echo = quality.without_echoes(scene_with("Now write scene 2 of 3 only.", "Run."), ASKED, told)
+    assert echo.action == told and [line.text for line in echo.lines] == ["Run."]

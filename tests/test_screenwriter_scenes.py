@@ -112,9 +112,11 @@ def test_garbage_left_unfixed_blocks_approval_even_with_auto(tmp_path: Path) -> 
     assert "approve_script" in result.stdout + result.stderr
 
 
-def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
+def test_action_that_echoes_the_instructions_is_cut_and_all_echo_becomes_the_beats(
     tmp_path: Path,
 ) -> None:
+    """An echo is cut from the action; an action that is nothing but echo becomes what the
+    outline says happens in the scene, and its dialogue is kept, not asked for again."""
     echoing_1 = SCENE_1.replace(
         "at her feet.",
         "at her feet. Now continue with scene 2 of 2, which will include further dialogue "
@@ -125,17 +127,21 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_is_asked_again(
         "far: the boardroom.\n\nCHEN HAO: That file is not yours to read.\nLIN MEI: It has my "
         "name on it.\n"
     )
-    replies = answers() | {"write_scene": [echoing_1, only_echo_2, SCENE_2]}
+    replies = answers() | {"write_scene": [echoing_1, only_echo_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
     (script,) = rows(project, "select content from drafts where kind = 'script'")
-    actions = [s["action"] for s in json.loads(script[0])["scenes"]]
-    assert actions == [
+    scenes = json.loads(script[0])["scenes"]
+    assert [s["action"] for s in scenes] == [
         "Mei freezes; a tray of cups shatters at her feet.",
-        "Mei pulls a yellowed file. Chen Hao steps out of the dark.",
+        "Chen Hao catches her with it",  # the outline's beat for scene 2
+    ]
+    assert [line["text"] for line in scenes[1]["lines"]] == [
+        "That file is not yours to read.",
+        "It has my name on it.",
     ]
     problems = [p for (p,) in rows(project, "select problem from usage where task = 'write_scene'")]
-    assert problems[0] == "" and "scene 2's action repeats the instructions" in problems[1]
+    assert problems == ["", ""]
 
 
 def test_action_that_copies_the_summary_of_the_scenes_so_far_is_cut(tmp_path: Path) -> None:

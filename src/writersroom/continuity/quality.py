@@ -84,12 +84,13 @@ def labelled(sentence: str, labels: set[str]) -> bool:
     return opening is not None and opening.group(1).casefold() in labels
 
 
-def without_echoes(scene: Scene, instructions: str) -> Scene:
+def without_echoes(scene: Scene, instructions: str, otherwise: str = "") -> Scene:
     """The scene without the sentences of action and the lines that echo its instructions, or
-    open with one of their labels.
+    open with one of their labels. An action that is all echo becomes `otherwise` (what the
+    outline says happens in the scene): its dialogue is kept rather than asked for again.
 
     Raises:
-        ValueError: nothing of the action is left.
+        ValueError: nothing of the action is left, and nothing stands in for it.
     """
     known = grams(instructions)
     labels = {w.casefold() for w in re.findall(r"(\w+):", instructions)} | {"scene", "episode"}
@@ -98,6 +99,8 @@ def without_echoes(scene: Scene, instructions: str) -> Scene:
         for s in SENTENCE.split(scene.action)
         if s.strip() and not echoes(s, known) and not labelled(s, labels)
     ]
+    if not kept and otherwise.strip():
+        kept = [otherwise.strip()]
     if not kept:
         raise ValueError(
             f"scene {scene.number}'s action repeats the instructions: say what we see, in the "
