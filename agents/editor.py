@@ -14,8 +14,9 @@ def review_script(
 ) -> Critique:
     """The critique of `script`, given the continuity report's errors: its warnings (the
     agent's doubts, and its claims the rules disprove) are the person's to weigh, not a reason
-    to send the script back (a small editor sent it back for any issue it was shown)."""
-    return room.ask(
+    to send the script back (a small editor sent it back for any issue it was shown). Its
+    verdict is the one its scores give (`Critique.scored`)."""
+    critique = room.ask(
         AGENT,
         "review_script",
         Critique,
@@ -24,3 +25,4 @@ def review_script(
         continuity=dump(ContinuityReport(issues=continuity.errors())),
         memory=remembered(room, dump(script)),
     )
+    return critique.scored()

@@ -174,7 +174,7 @@ def test_a_room_run_revision_rounds_and_accepted_answers(tmp_path: Path) -> None
     ]
     replies["review_script"] = [
         {
-            "scores": replies["review_script"][0]["scores"],
+            "scores": {**replies["review_script"][0]["scores"], "dialogue": 2},
             "notes": ["sharper"],
             "verdict": "revise",
         },

@@ -102,11 +102,8 @@ def test_auto_runs_through_and_next_episode_builds_on_the_first(tmp_path: Path) 
 
 def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> None:
     replies = answers()
-    revise = {
-        **replies["review_script"][0],
-        "verdict": "revise",
-        "notes": ["The hook lands too late"],
-    }
+    scores = {**replies["review_script"][0]["scores"], "hook": 2}
+    revise = {"scores": scores, "verdict": "revise", "notes": ["The hook lands too late"]}
     replies["review_script"] = [revise]  # the editor never approves
     project = make_project(tmp_path / "p", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
@@ -163,7 +160,8 @@ def test_the_continuity_agents_findings_go_to_the_editor_and_alone_send_nothing_
     assert "Chen Hao calls Mei a stranger" in review  # the editor reads the errors
     assert "Lin Mei speaks without" not in review and "Chen Hao has died" not in review
 
-    revise = {**replies["review_script"][0], "verdict": "revise", "notes": ["Fix the archive"]}
+    scores = {**replies["review_script"][0]["scores"], "pacing": 2}
+    revise = {"scores": scores, "verdict": "revise", "notes": ["Fix the archive"]}
     replies["review_script"] = [revise, replies["review_script"][0]]
     project = make_project(tmp_path / "q", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
@@ -187,6 +185,27 @@ def test_a_shot_list_that_leaves_a_scene_out_is_completed_not_asked_again(
     shots = json.loads(rows(project, "select content from drafts where kind = 'shots'")[0][0])
     assert [(s["number"], s["scene"]) for s in shots["shots"]] == [(1, 1), (2, 1), (3, 1), (4, 2)]
     assert shots["shots"][3]["lines"] == [1, 2]  # scene 2's lines, on its own shot
+
+
+def test_the_editors_verdict_is_the_one_its_scores_give(tmp_path: Path) -> None:
+    """ "revise" with every score passing is an approval; "approve" with one below 3 is not."""
+    replies = answers()
+    passing = {**replies["review_script"][0], "verdict": "revise"}  # scores of 3 and 4
+    replies["review_script"] = [passing]
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "write_script")) == 1
+    (critique,) = rows(project, "select content from drafts where kind = 'critique'")
+    assert json.loads(critique[0])["verdict"] == "approve"
+
+    failing = {**replies["review_script"][0], "verdict": "approve"}
+    failing["scores"] = {**failing["scores"], "dialogue": 1}
+    replies["review_script"] = [failing, replies["review_script"][0]]
+    project = make_project(tmp_path / "q", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "write_script")) == 2  # one revision round, for the dialogue
 
 
 def test_edit_in_editor_is_validated_and_becomes_a_revision(project: Path, tmp_path: Path) -> None:

@@ -162,6 +162,9 @@ class Script(BaseModel):
 Score = Literal[1, 2, 3, 4, 5]
 
 
+PASSING = 3  # the lowest score of a draft the editor passes
+
+
 class RubricScores(BaseModel):
     hook: Score
     conflict: Score
@@ -180,6 +183,13 @@ class Critique(BaseModel):
     # draft back with nothing to act on.
     notes: list[Text] = Field(min_length=1, max_length=8)
     verdict: Literal["approve", "revise"]
+
+    def scored(self) -> Critique:
+        """The critique with the verdict its scores give: "revise" when one is below
+        `PASSING`, else "approve", as the editor is told. The embedded editor answered
+        "revise" with every score at 3 or more, and each time cost a revision round."""
+        low = any(score < PASSING for score in self.scores.model_dump().values())
+        return self.model_copy(update={"verdict": "revise" if low else "approve"})
 
 
 class ContinuityIssue(BaseModel):
