@@ -223,6 +223,20 @@ def shot(camera: str = "static", duration: float = 1.5) -> VideoRequest:
     )
 
 
+def assert_silent_vertical_clip(path: Path, count: int, seconds: float) -> None:
+    """`path` is a 720x1280 H.264 video without sound, of `count` frames lasting `seconds`."""
+    info = probe(path)
+    assert (info["video"], info["width"], info["height"], "audio" in info) == (
+        "h264",
+        720,
+        1280,
+        False,
+    )
+    frames_made, lasting = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames_made == count
+    assert lasting == pytest.approx(seconds, abs=0.05)
+
+
 def frames(path: Path) -> list[np.ndarray]:
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
@@ -238,16 +252,7 @@ def test_text_to_image_pipeline_makes_a_vertical_h264_shot_of_the_asked_length(
 
     result = backend.generate(shot("static", 1.5), out)
 
-    info = probe(out)
-    assert (info["video"], info["width"], info["height"], "audio" in info) == (
-        "h264",
-        720,
-        1280,
-        False,
-    )
-    count, seconds = imageio_ffmpeg.count_frames_and_secs(str(out))
-    assert count == 36
-    assert seconds == pytest.approx(1.5, abs=0.05)
+    assert_silent_vertical_clip(out, 36, 1.5)
     assert result.path == str(out)
     assert result.duration_seconds == pytest.approx(1.5)
     assert result.cost == pytest.approx(0.75)
@@ -340,16 +345,7 @@ def test_an_image_to_image_pipeline_starts_each_shot_from_the_first_characters_f
     backend.generate(sheeted(red, blue), tmp_path / "red-then-blue.mp4")
     backend.generate(sheeted(blue), tmp_path / "blue.mp4")
 
-    info = probe(tmp_path / "red.mp4")
-    assert (info["video"], info["width"], info["height"], "audio" in info) == (
-        "h264",
-        720,
-        1280,
-        False,
-    )
-    count, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "red.mp4"))
-    assert count == 30
-    assert seconds == pytest.approx(1.25, abs=0.05)
+    assert_silent_vertical_clip(tmp_path / "red.mp4", 30, 1.25)
     assert result.meta["kind"] == "image-to-image"
     assert result.meta["pipeline"] == "StableDiffusionImg2ImgPipeline"
     first = {
@@ -420,16 +416,7 @@ def test_an_image_to_video_pipeline_makes_each_shot_from_its_characters_figure(
     backend.generate(sheeted(red, duration=1.25), tmp_path / "red-again.mp4")
     backend.generate(sheeted(blue, duration=1.25), tmp_path / "blue.mp4")
 
-    info = probe(tmp_path / "red.mp4")
-    assert (info["video"], info["width"], info["height"], "audio" in info) == (
-        "h264",
-        720,
-        1280,
-        False,
-    )
-    count, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "red.mp4"))
-    assert count == 30
-    assert seconds == pytest.approx(1.25, abs=0.05)
+    assert_silent_vertical_clip(tmp_path / "red.mp4", 30, 1.25)
     assert result.meta["kind"] == "image-to-video"
     assert result.meta["pipeline"] == "StableVideoDiffusionPipeline"
     assert result.meta["pictures"] == 4

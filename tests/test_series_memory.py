@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import RecordedOpenAI, answers, calls, killed_while_answering, make_project, rows, wr
 from test_bad_input import one_error_line
+from test_check_model import project_config
 
 from writersroom.agents import continuity, director
 from writersroom.config import load_config
@@ -240,10 +241,7 @@ def test_the_facts_asked_for_are_held_to_what_their_checks_demand(tmp_path: Path
     script = Script.model_validate(replies["write_script"][0])
     endpoint = RecordedOpenAI(json.dumps(replies["extract_facts"][0]))
     with endpoint as base_url:
-        (tmp_path / "writersroom.toml").write_text(
-            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
-            'api_key = "sk-local"\n'
-        )
+        project_config(tmp_path, base_url)
         facts = continuity.extract_facts(
             checker.reading_room("loopback:keeper", tmp_path),
             SeriesBible.model_validate(replies["develop_series"][0]),
@@ -274,10 +272,7 @@ def test_the_shot_list_asked_for_is_held_to_the_scripts_scenes(tmp_path: Path) -
     bible = SeriesBible.model_validate(replies["develop_series"][0])
     endpoint = RecordedOpenAI(json.dumps(replies["plan_shots"][0]))
     with endpoint as base_url:
-        (tmp_path / "writersroom.toml").write_text(
-            f'[providers.loopback]\nkind = "openai"\nbase_url = "{base_url}"\n'
-            'api_key = "sk-local"\n'
-        )
+        project_config(tmp_path, base_url)
         config = load_config(tmp_path).with_models({director.AGENT: "loopback:director"})
         memory = Memory(open_database(Path(":memory:")))
         room = Room(config, memory, ModelRegistry(config, tmp_path), 1, frozenset())

@@ -23,7 +23,13 @@ from writersroom.providers.scripted import read_calls
 from writersroom.room.production import language_of
 from writersroom.schemas import Script
 from writersroom.tools import registry, voices
-from writersroom.tools.base import CharacterLook, LipSyncRequest, VideoRequest, VoiceRequest
+from writersroom.tools.base import (
+    CharacterLook,
+    LipSyncRequest,
+    MediaResult,
+    VideoRequest,
+    VoiceRequest,
+)
 from writersroom.tools.figures import COLOURS, appearance
 from writersroom.tools.lipsync import DrawnMouthSync, timeline, viseme
 from writersroom.tools.media import RenderError, probe, read_video
@@ -141,28 +147,39 @@ def test_storyboard_shot_moves_and_maps_the_mouths(tmp_path: Path) -> None:
     assert len(mouths) == 24 and mouths[0][0] > mouths[-1][0]  # the pan moves the frame
 
 
-def test_a_line_longer_than_its_shot_holds_a_closed_mouth_after_it(tmp_path: Path) -> None:
+def mei_says(
+    folder: Path, text: str, voice: str, camera: str, seconds: float, offset: float = 0.0
+) -> tuple[MediaResult, MediaResult]:
+    """Mei's storyboard close-up (`shot.mp4`) and her line (`line.wav`), with the sidecars the
+    render cache keeps beside each file; the line synced into the shot as `synced.mp4`."""
     mei = CharacterLook(name="Mei", look="grey trench coat", seed=1)
     shot = VideoRequest(
         shot=1,
         visual_prompt="an archive at night",
         framing="close-up",
-        camera="static",
-        duration_seconds=0.5,
+        camera=camera,
+        duration_seconds=seconds,
         characters=[mei],
         setting="INT. ARCHIVE - NIGHT",
     )
-    picture = StoryboardVideo().generate(shot, tmp_path / "shot.mp4")
-    voice = "piper:joe:pitch=1.45:speed=0.98"
-    said = VoiceRequest(shot=1, speaker="Mei", voice_id=voice, text="Mama, it is mine.")
-    line = voices.EmbeddedVoice().speak(said, tmp_path / "line.wav")
-    for made in (picture, line):  # what the render cache keeps beside each file
-        (tmp_path / f"{made.path}.json").write_text(json.dumps(made.meta), encoding="utf-8")
+    picture = StoryboardVideo().generate(shot, folder / "shot.mp4")
+    said = VoiceRequest(shot=1, speaker="Mei", voice_id=voice, text=text)
+    line = voices.EmbeddedVoice().speak(said, folder / "line.wav")
+    for made in (picture, line):
+        (folder / f"{made.path}.json").write_text(json.dumps(made.meta), encoding="utf-8")
     synced = DrawnMouthSync().sync(
-        LipSyncRequest(shot=1, speaker="Mei", video="shot.mp4", audio="line.wav"),
-        tmp_path,
-        tmp_path / "synced.mp4",
+        LipSyncRequest(
+            shot=1, speaker="Mei", video="shot.mp4", audio="line.wav", offset_seconds=offset
+        ),
+        folder,
+        folder / "synced.mp4",
     )
+    return line, synced
+
+
+def test_a_line_longer_than_its_shot_holds_a_closed_mouth_after_it(tmp_path: Path) -> None:
+    voice = "piper:joe:pitch=1.45:speed=0.98"
+    line, synced = mei_says(tmp_path, "Mama, it is mine.", voice, "static", 0.5)
     assert synced.duration_seconds > line.duration_seconds > 0.5  # the shot was held longer
     x, y, w = synced.meta["faces"]["Mei"]["mouth"][-1]
     box = (int(x - w), int(y - w / 2), int(x + w), int(y + w / 2))
@@ -177,28 +194,7 @@ def test_a_line_longer_than_its_shot_holds_a_closed_mouth_after_it(tmp_path: Pat
 def test_a_line_changes_its_own_frames_and_leaves_the_shot_as_it_was(tmp_path: Path) -> None:
     """Only the line's frames are drawn over; the rest of the shot comes through as it was, so
     a shot of many lines does not fade a little with each line synced into it."""
-    mei = CharacterLook(name="Mei", look="grey trench coat", seed=1)
-    shot = VideoRequest(
-        shot=1,
-        visual_prompt="an archive at night",
-        framing="close-up",
-        camera="pan",
-        duration_seconds=3.0,
-        characters=[mei],
-        setting="INT. ARCHIVE - NIGHT",
-    )
-    picture = StoryboardVideo().generate(shot, tmp_path / "shot.mp4")
-    said = VoiceRequest(shot=1, speaker="Mei", voice_id="piper:joe", text="It is mine.")
-    line = voices.EmbeddedVoice().speak(said, tmp_path / "line.wav")
-    for made in (picture, line):
-        (tmp_path / f"{made.path}.json").write_text(json.dumps(made.meta), encoding="utf-8")
-    synced = DrawnMouthSync().sync(
-        LipSyncRequest(
-            shot=1, speaker="Mei", video="shot.mp4", audio="line.wav", offset_seconds=1.0
-        ),
-        tmp_path,
-        tmp_path / "synced.mp4",
-    )
+    line, synced = mei_says(tmp_path, "It is mine.", "piper:joe", "pan", 3.0, offset=1.0)
     assert synced.duration_seconds == 3.0
     before = list(read_video(tmp_path / "shot.mp4"))
     after = list(read_video(tmp_path / "synced.mp4"))

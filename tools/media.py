@@ -53,34 +53,16 @@ def run(args: list[str], stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def write_video(frames: Iterable[Image.Image], out: Path, fps: int = FPS) -> int:
-    """Encode RGB frames of WIDTH x HEIGHT as a quickly encoded H.264 intermediate."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    args = [
-        ffmpeg(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        f"{WIDTH}x{HEIGHT}",
-        "-r",
-        str(fps),
-        "-i",
-        "-",
-        *ENCODE,
-        str(out),
-    ]
+def _encode(args: list[str], frames: Iterable[bytes], failed: str) -> int:
+    """Run ffmpeg (`args` after the binary) with raw frames on its stdin; how many were fed.
+    Raises RenderError with `failed` and ffmpeg's last words when it fails."""
+    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", *args]
     count = 0
-    with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdin is not None and proc.stderr is not None
         try:
             for frame in frames:
-                proc.stdin.write(frame.convert("RGB").tobytes())
+                proc.stdin.write(frame)
                 count += 1
         except BrokenPipeError:
             pass
@@ -88,8 +70,17 @@ def write_video(frames: Iterable[Image.Image], out: Path, fps: int = FPS) -> int
             proc.stdin.close()
         problem = proc.stderr.read().decode(errors="replace").strip()
     if proc.returncode != 0:
-        raise RenderError(f"ffmpeg could not encode {out.name}: {problem[-300:]}")
+        raise RenderError(f"{failed}: {problem[-300:]}")
     return count
+
+
+def write_video(frames: Iterable[Image.Image], out: Path, fps: int = FPS) -> int:
+    """Encode RGB frames of WIDTH x HEIGHT as a quickly encoded H.264 intermediate."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    args = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(fps)]
+    args += ["-i", "-", *ENCODE, str(out)]
+    raw = (frame.convert("RGB").tobytes() for frame in frames)
+    return _encode(args, raw, f"ffmpeg could not encode {out.name}")
 
 
 def overlay_video(
@@ -107,21 +98,10 @@ def overlay_video(
         f"[1:v]setpts=PTS+{first}/({fps}*TB)[layer];"
         "[base][layer]overlay=eof_action=pass:format=yuv420[out]"
     )
-    args = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video)]
-    args += ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(fps)]
-    args += ["-i", "-", "-filter_complex", graph, "-map", "[out]", *ENCODE, str(out)]
-    with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdin is not None and proc.stderr is not None
-        try:
-            for layer in layers:
-                proc.stdin.write(layer.tobytes())
-        except BrokenPipeError:
-            pass
-        finally:
-            proc.stdin.close()
-        problem = proc.stderr.read().decode(errors="replace").strip()
-    if proc.returncode != 0:
-        raise RenderError(f"ffmpeg could not draw over {video.name}: {problem[-300:]}")
+    args = ["-i", str(video), "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{WIDTH}x{HEIGHT}"]
+    args += ["-r", str(fps), "-i", "-", "-filter_complex", graph, "-map", "[out]", *ENCODE]
+    raw = (layer.tobytes() for layer in layers)
+    _encode([*args, str(out)], raw, f"ffmpeg could not draw over {video.name}")
 
 
 def read_video(path: Path) -> Iterator[Image.Image]:
