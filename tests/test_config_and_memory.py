@@ -99,9 +99,10 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place(tmp_path: Path)
         "m005_episode_status",
         "m006_provider_jobs",
         "m007_character_sheets",
+        "m008_usage_refused",
     ]
-    assert list(db.query("select task, problem from usage")) == [
-        {"task": "review_script", "problem": ""}
+    assert list(db.query("select task, problem, refused from usage")) == [
+        {"task": "review_script", "problem": "", "refused": ""}
     ]
     assert [row["status"] for row in db.query("select status from episodes order by number")] == [
         "cut",
@@ -121,6 +122,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
         "m005_episode_status",
         "m006_provider_jobs",
         "m007_character_sheets",
+        "m008_usage_refused",
     ]
     tables = [t for t in db.table_names() if "_fts_" not in t]  # not FTS5's shadow tables
     assert {t: list(db[t].columns_dict) for t in tables} == {
@@ -191,6 +193,7 @@ def test_migrations_pin_the_columns(tmp_path: Path) -> None:
             "seconds",
             "created_at",
             "problem",
+            "refused",
         ],
         "jobs": ["key", "backend", "task_id", "invocation", "status", "reason", "submitted_at"],
         "renders": [

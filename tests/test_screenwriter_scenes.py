@@ -54,10 +54,13 @@ def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path)
         ("Lin Mei", "It has my name on it."),
     ]
     assert scenes[0]["lines"][0]["parenthetical"] == "smiling"
-    usage = rows(project, "select task, problem from usage where agent = 'screenwriter'")
-    assert [task for task, _ in usage] == ["write_scene"] * 3
+    usage = rows(
+        project, "select task, problem, refused from usage where agent = 'screenwriter'"
+    )
+    assert [task for task, _, _ in usage] == ["write_scene"] * 3
     assert "repeats a line of scene 1" in usage[1][1]
-    assert usage[0][1] == usage[2][1] == ""
+    assert usage[1][2] == SCENE_2_REPEATING  # the refused answer is kept as written
+    assert usage[0][1:] == usage[2][1:] == ("", "")
     calls = [c for c in read_calls(project) if c["task"] == "write_scene"]
     # scene 2 is written after what scene 1 covered, not its words (a small model copies them)
     asked = calls[1]["messages"][1]["content"]

@@ -174,6 +174,7 @@ class Memory:
         output_tokens: int,
         seconds: float,
         problem: str = "",
+        refused: str = "",
     ) -> None:
         with self.db.conn:
             self.db.table("usage").insert(
@@ -187,6 +188,7 @@ class Memory:
                     "seconds": round(seconds, 3),
                     "created_at": now(),
                     "problem": problem,
+                    "refused": refused,
                 },
             )
 

@@ -241,6 +241,13 @@ def m007_character_sheets(db: sqlite_utils.Database) -> None:
         db.table("characters").add_column("sheet", str)
 
 
+@migration
+def m008_usage_refused(db: sqlite_utils.Database) -> None:
+    """A rejected answer's text beside why it was rejected: what a re-ask cost is readable."""
+    if "refused" not in db.table("usage").columns_dict:
+        db.table("usage").add_column("refused", str, not_null_default="")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

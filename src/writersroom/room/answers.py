@@ -36,12 +36,14 @@ class Usage:
     output_tokens: int
     seconds: float
     problem: str = ""  # why the answer was rejected; empty when it was accepted
+    refused: str = ""  # the rejected answer as written (clipped), for whoever reads why
 
 
 def usage_of(
     reply: BaseMessage, agent: str, model: str, task: str, started: float, problem: str = ""
 ) -> Usage:
-    """An answer's tokens (as its provider reported them) and its seconds since `started`."""
+    """An answer's tokens (as its provider reported them) and its seconds since `started`; a
+    rejected answer (`problem`) keeps its text."""
     usage = getattr(reply, "usage_metadata", None) or {}
     return Usage(
         agent,
@@ -51,6 +53,7 @@ def usage_of(
         usage.get("output_tokens", 0),
         time.perf_counter() - started,
         problem,
+        clip(str(reply.content), REJECTED_SHOWN) if problem else "",
     )
 
 

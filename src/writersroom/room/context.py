@@ -114,5 +114,6 @@ class Room:
             usage.output_tokens,
             usage.seconds,
             usage.problem,
+            usage.refused,
         )
         self.report(usage.agent, usage.task, usage)
