@@ -82,6 +82,25 @@ def test_reads_dialogue_written_as_prose_with_how_it_is_said() -> None:
     ]
 
 
+def test_reads_a_cue_with_a_colon_above_its_speech() -> None:
+    """What the embedded model wrote for the nurse premise: bold `NAME:` cues, a beat beside
+    or under them, the speech below; a stranger's speech is neither a line nor action, and an
+    answer that breaks off inside a beat leaves no line."""
+    text = (
+        "**INT. HOSPITAL - ROOM 210**\n\nRain on the window. Sarah checks his chart:\n\n"
+        "**LIN MEI: (shaking)**\nYou framed my father.\n\n"
+        "**MILKIE:** (angry)\nI don't believe you!\n\n"
+        "Victor:\n(cold)\nProve it.\n\n"
+        "**LIN MEI:** ("
+    )
+    scene = prose.read_scene(text, 1, CAST)
+    assert scene.action == "Rain on the window. Sarah checks his chart:"
+    assert [(line.speaker, line.parenthetical, line.text) for line in scene.lines] == [
+        ("Lin Mei", "shaking", "You framed my father."),
+        ("Victor Hale", "cold", "Prove it."),
+    ]
+
+
 def test_keeps_a_repeated_line_once_and_drops_strangers() -> None:
     text = (
         "INT. OFFICE - DAY\n\nPapers everywhere.\n\n"

@@ -1,10 +1,11 @@
 """Screenplay text as a small model writes it, read into the room's `Scene`.
 
 Lenient in what it reads: a chatty preamble, markdown, Fountain cues (`NAME` on its own line,
-then the speech), `NAME: words`, `NAME (beat): words`, `NAME: (beat) words`, full-width colons
-and Chinese scene headings. Strict in what it keeps: only the cast speaks (a first or last name
-is read as its character), a line said twice is kept once, and a scene needs a heading, an action
-and at least one line. Problems are ValueErrors worded for the model that wrote the scene.
+then the speech, or `NAME:` above it), `NAME: words`, `NAME (beat): words`, `NAME: (beat) words`,
+full-width colons and Chinese scene headings. Strict in what it keeps: only the cast speaks (a
+first or last name is read as its character; a stranger's speech is neither a line nor action), a
+line said twice is kept once, and a scene needs a heading, an action and at least one line.
+Problems are ValueErrors worded for the model that wrote the scene.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ SPEECH = re.compile(
     r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<before>[^()]{0,80})\))?\s*[:：]\s*"
     r"(?:\((?P<after>[^()]{0,80})\))?\s*(?P<text>.+)$"
 )
-CUE = re.compile(r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<ext>[^()]{0,80})\))?$")
+CUE = re.compile(  # a speaker's name alone on its line, the speech on the lines below it
+    r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<ext>[^()]{0,80})\))?"
+    r"\s*(?P<colon>[:：]\s*(?:\((?P<after>[^()]{0,80})\))?)?$"
+)
+TRANSITION = re.compile(r"^[A-Z .]+(?:TO|OUT|IN)[:.]?$")  # CUT TO:, FADE OUT.
 SAID = re.compile(  # what follows a speaker's name in prose dialogue
     r"^(?:\s*[\u4e00-\u9fff]{0,12}[说道问答喊叫]|\s+(?:\w+ly\s+)?(?:says|said|asks|asked|"
     r"replies|replied|answers|answered|shouts|shouted|whispers|whispered|yells|yelled|"
@@ -102,10 +107,20 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
             paren = PAREN.match(row)
             if paren:
                 pending = paren.group(1)
-                continue
-            _add(lines, cue, row, pending)
-            pending = ""
+            elif cue:
+                _add(lines, cue, row, pending)
+                pending = ""
             continue
+        bare = CUE.match(row)
+        if bare and (row.isupper() or bare.group("colon")) and not TRANSITION.match(row):
+            # `SARAH`, `SARAH (V.O.)`, `Sarah:` or `SARAH: (softly)`, the speech below it
+            cue = names.resolve(bare.group("name"))
+            if cue is None and _is_name(bare.group("name")):
+                strangers.append(bare.group("name"))
+                cue = ""  # a stranger's speech follows: neither the cast's nor action
+            if cue is not None:
+                pending = bare.group("ext") or bare.group("after") or ""
+                continue
         speech = SPEECH.match(row)
         if speech and not _is_sentence(speech.group("name")):
             speaker = names.resolve(speech.group("name"))
@@ -115,11 +130,6 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
             aside = speech.group("before") or speech.group("after") or ""
             for turn, (who, said) in enumerate(_turns(speaker, speech.group("text"), names)):
                 _add(lines, who, said, "" if turn else aside)
-            continue
-        bare = CUE.match(row)
-        if bare and row.isupper() and names.resolve(bare.group("name")):
-            cue = names.resolve(bare.group("name"))
-            pending = bare.group("ext") or ""
             continue
         if not PAREN.match(row):
             action.append(row)
@@ -167,6 +177,12 @@ def _turns(speaker: str, text: str, names: CastNames) -> list[tuple[str, str]]:
     return [(who, said.strip()) for who, said in turns if said.strip()]
 
 
+def _is_name(written: str) -> bool:
+    """`MOTHER`, `Old Wang`, `张三` look like a speaker; `Later that night` does not."""
+    words = written.split()
+    return len(words) <= 3 and not any(word[:1].islower() for word in words)
+
+
 def _is_sentence(name: str) -> bool:
     """`Later that night: ...` is action, not a speaker called "Later that night"."""
     return len(name.split()) > 4
@@ -176,7 +192,9 @@ def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
     """Keep a speech once, without the stage directions written inside it (a voice would
     read them aloud)."""
     words = clip(SPACE.sub(" ", INLINE_PAREN.sub(" ", _plain(text))).strip(), MAX_LINE)
-    if not words or any(line.text.casefold() == words.casefold() for line in lines):
+    words = words.strip("()（）[] ")  # a beat the answer broke off in: "SARAH: ("
+    said = any(ch.isalnum() for ch in words)
+    if not said or any(line.text.casefold() == words.casefold() for line in lines):
         return
     lines.append(Line(speaker=speaker, text=words, parenthetical=paren.strip()[:80]))
 
