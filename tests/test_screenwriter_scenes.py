@@ -54,9 +54,7 @@ def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path)
         ("Lin Mei", "It has my name on it."),
     ]
     assert scenes[0]["lines"][0]["parenthetical"] == "smiling"
-    usage = rows(
-        project, "select task, problem, refused from usage where agent = 'screenwriter'"
-    )
+    usage = rows(project, "select task, problem, refused from usage where agent = 'screenwriter'")
     assert [task for task, _, _ in usage] == ["write_scene"] * 3
     assert "repeats a line of scene 1" in usage[1][1]
     assert usage[1][2] == SCENE_2_REPEATING  # the refused answer is kept as written
