@@ -32,7 +32,12 @@ def write_script(
     outline: EpisodeOutline,
     notes: str = "",
     previous: Script | None = None,
+    rewrite: frozenset[int] = frozenset(),
 ) -> Script:
+    """The episode's script; a revision on notes rewrites the scenes in `rewrite` and keeps
+    the previous draft's others (a model that writes the whole script at once rewrites it
+    all, told the notes)."""
+
     def check(script: Script) -> None:
         script.check_cast(bible)
         if script.episode != outline.number:
@@ -41,7 +46,7 @@ def write_script(
             )
 
     if room.models.for_agent(AGENT).writes_screenplay:
-        script = _write_scenes(room, bible, outline, notes, previous)
+        script = _write_scenes(room, bible, outline, notes, previous, rewrite)
         check(script)
         return script
     cast = [c.name for c in bible.characters]
@@ -66,14 +71,20 @@ def _write_scenes(
     outline: EpisodeOutline,
     notes: str,
     previous: Script | None,
+    rewrite: frozenset[int],
 ) -> Script:
-    """Each scene from its beats, after what the scenes so far covered (the shared prefix)."""
+    """Each scene from its beats, after what the scenes so far covered (the shared prefix);
+    in a revision of some scenes, the others as the previous draft had them."""
     cast = [c.name for c in bible.characters]
     characters = "\n".join(f"- {c.name}: {c.role}, {c.age}. {c.arc}" for c in bible.characters)
     plan = prose.scene_beats(outline)
     memory = remembered(room, dump(outline))
+    kept = {s.number: s for s in previous.scenes} if previous and notes and rewrite else {}
     scenes: list[Scene] = []
     for number, beats in enumerate(plan, 1):
+        if number in kept and number not in rewrite:
+            scenes.append(kept[number])
+            continue
         earlier = list(scenes)
         so_far = _so_far(scenes, plan)
         asked = "\n".join(  # what an answer must not echo (the earlier scenes' summary too)

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import answers, make_project, rows, wr
 
 from writersroom.providers.scripted import read_calls
@@ -100,6 +101,49 @@ def test_a_script_that_repeats_itself_goes_back_before_the_editor_reads_it(tmp_p
     )
     rewrite = [c for c in read_calls(project) if c["task"] == "write_script"][1]
     assert "Fix: line 1 of scene 2" in rewrite["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("faulty_2", "note"),
+    [
+        (  # a script problem, found before the editor reads it
+            "CHEN HAO: That file is not yours.\nCHEN HAO: Put it down.\nCHEN HAO: Now.\n"
+            "CHEN HAO: I will not ask again.\nLIN MEI: It has my name on it.\n",
+            "Fix: in scene 2, Chen Hao says lines 1-4 in a row",
+        ),
+        (  # a continuity error the rules found, where the editor approves
+            "CHEN HAO: I am sixty years old.\nLIN MEI: It has my name on it.\n",
+            "Continuity (scene 2, line 1: Chen Hao is said to be 60",
+        ),
+    ],
+)
+def test_a_fault_in_one_scene_rewrites_that_scene_only(
+    tmp_path: Path, faulty_2: str, note: str
+) -> None:
+    """Review found a fault in scene 2 only: scene 2 is written again, told what to fix, and
+    scene 1 stays as the first draft had it (no model call for it)."""
+    faulty_2 = f"INT. ARCHIVE - NIGHT\n\nMei pulls a yellowed file.\n\n{faulty_2}"
+    replies = answers() | {"write_scene": [SCENE_1, faulty_2, SCENE_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    drafts = [
+        json.loads(content)["scenes"]
+        for (content,) in rows(
+            project, "select content from drafts where kind = 'script' order by revision"
+        )
+    ]
+    assert len(drafts) == 2
+    assert drafts[1][0] == drafts[0][0]
+    assert [line["text"] for line in drafts[1][1]["lines"]] == [
+        "That file is not yours to read.",
+        "It has my name on it.",
+    ]
+    calls = [c for c in read_calls(project) if c["task"] == "write_scene"]
+    assert len(calls) == 3
+    asked = calls[2]["messages"][-1]["content"]
+    assert "Now write scene 2 of 2 only" in asked
+    assert note in asked
+    assert "Mei pulls a yellowed file." in asked  # the previous draft of the scene
 
 
 def test_garbage_left_unfixed_blocks_approval_even_with_auto(tmp_path: Path) -> None:

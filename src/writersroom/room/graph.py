@@ -92,12 +92,12 @@ def write_script(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["c
         EpisodeOutline.model_validate(state["outline"]),
         state.get("notes", ""),
         _previous(state, "script", Script),
+        frozenset(state.get("rewrite", [])),
     )
     content = script.model_dump(mode="json")
     revisions = save(room, state, "script", content, screenwriter.AGENT)
-    return Command(
-        goto="check_continuity", update={"script": content, "notes": "", "revisions": revisions}
-    )
+    update = {"script": content, "notes": "", "rewrite": [], "revisions": revisions}
+    return Command(goto="check_continuity", update=update)
 
 
 def check_continuity(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["review_script"]]:
@@ -138,7 +138,11 @@ def review_script(
     problems = quality.script_problems(Script.model_validate(state["script"]))
     if problems and rounds < room.config.room.review_rounds:
         notes = "\n".join(f"Fix: {problem}" for problem in problems)
-        return Command(goto="write_script", update={"notes": notes, "review_round": rounds + 1})
+        rewrite = sorted({problem.scene for problem in problems})
+        return Command(
+            goto="write_script",
+            update={"notes": notes, "rewrite": rewrite, "review_round": rounds + 1},
+        )
     critique = editor.review_script(
         room,
         EpisodeOutline.model_validate(state["outline"]),
@@ -148,12 +152,13 @@ def review_script(
     content = critique.model_dump(mode="json")
     revisions = save(room, state, "critique", content, editor.AGENT)
     update: dict[str, Any] = {"critique": content, "revisions": revisions}
-    if (
-        critique.verdict == "revise" or checker.ruled_errors(report)
-    ) and rounds < room.config.room.review_rounds:
+    ruled = checker.ruled_errors(report)
+    if (critique.verdict == "revise" or ruled) and rounds < room.config.room.review_rounds:
         review = [f"Editor: {note}" for note in critique.notes]
         review += [f"Continuity ({checker.describe(i)})" for i in report.issues]
-        update |= {"notes": "\n".join(review), "review_round": rounds + 1}
+        # the editor's verdict is on the whole script; the rules' errors are in their scenes
+        rewrite = [] if critique.verdict == "revise" else sorted({i.scene for i in ruled})
+        update |= {"notes": "\n".join(review), "rewrite": rewrite, "review_round": rounds + 1}
         return Command(goto="write_script", update=update)
     return Command(goto="approve_script", update=update)
 

@@ -28,6 +28,9 @@ class RoomState(TypedDict):
     shots: NotRequired[dict[str, Any]]
     # Notes for the next draft: the person's at a checkpoint, or the editor's in review.
     notes: NotRequired[str]
+    # The scenes the next draft rewrites when review found faults in those scenes only (the
+    # rest of the script is kept as it was); empty: the whole script.
+    rewrite: NotRequired[list[int]]
     # Editor review rounds spent on the current script.
     review_round: NotRequired[int]
     # The latest revision number of each kind of draft.
