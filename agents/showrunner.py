@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-import copy
+import re
 
 from writersroom.agents._drafts import dump, earlier, language, remembered, revision_request
 from writersroom.continuity import quality
+from writersroom.room.answers import clip
 from writersroom.room.context import Room
-from writersroom.schemas import EpisodeOutline, Loglines, SeriesBible
+from writersroom.schemas import MAX_TEXT, EpisodeOutline, SeriesBible
 
 AGENT = "showrunner"
 SEASON_EPISODES = 8
 TARGET_RUNTIME_SECONDS = 90
+TURNS = (
+    "a discovery",
+    "a betrayal",
+    "a confrontation",
+    "a reversal",
+    "a sacrifice",
+    "a trap",
+    "a showdown",
+    "a revelation",
+)
+LOGLINE = re.compile(  # "2: ...", "Episode 2 [a betrayal]: ...", "第2集：..."
+    r"^(?:episode\s*|第\s*)?(\d{1,2})(?!\d)\s*集?\s*(?:\[[^\]]*\]|【[^】]*】)?\s*[:.：)、\-–]?\s*(.+)$",
+    re.IGNORECASE,
+)
+MARKUP = re.compile(r"[*_#>`]+")
+LOGLINE_TOKENS = 30  # a logline under fifteen words, with its number
 
 
 def develop_series(
@@ -47,36 +64,54 @@ def _distinct_loglines(
     room: Room, bible: SeriesBible, copies: list[tuple[int, int]]
 ) -> SeriesBible:
     """The bible with the loglines that copy earlier ones written anew, once; a logline that
-    still copies another is dropped (its episode is outlined from the arc so far)."""
+    still copies another is dropped (its episode is outlined from the arc so far).
+
+    They are asked for as a numbered list, each episode told the turn it brings ("3 [a
+    betrayal]:"), and the copies are not shown: the embedded model, shown them and asked for
+    JSON, wrote the same logline seven times again."""
     redo = sorted({later for later, _ in copies})
+    arc = "\n".join(
+        f"{e.number} [{_turn(e.number)}]:" if e.number in redo else f"{e.number}: {e.logline}"
+        for e in bible.season_arc
+    )
 
-    def check(fix: Loglines) -> None:
-        missing = sorted(set(redo) - {item.number for item in fix.loglines})
+    def read(text: str) -> dict[int, str]:
+        written: dict[int, str] = {}
+        for row in text.splitlines():
+            found = LOGLINE.match(MARKUP.sub("", row).strip())
+            if found and int(found.group(1)) in redo:
+                written.setdefault(int(found.group(1)), clip(found.group(2).strip(), MAX_TEXT))
+        missing = [number for number in redo if number not in written]
         if missing:
-            raise ValueError(f"give the loglines of episodes {', '.join(map(str, missing))}")
+            raise ValueError(
+                f"give the loglines of episodes {', '.join(map(str, missing))}, one line each "
+                "as NUMBER: LOGLINE"
+            )
+        return written
 
-    schema = copy.deepcopy(Loglines.model_json_schema())  # only the episodes to rewrite
-    schema["$defs"]["EpisodeLogline"]["properties"]["number"] = {"type": "integer", "enum": redo}
-    schema["properties"]["loglines"] |= {"minItems": len(redo), "maxItems": len(redo)}
-    said = {e.number: e.logline for e in bible.season_arc}
-    fix = room.ask(
+    new = room.write(
         AGENT,
         "rewrite_loglines",
-        Loglines,
-        check,
-        json_schema=schema,
-        arc="\n".join(f"{e.number}. {e.logline}" for e in bible.season_arc),
-        copies="\n".join(f'{a}. "{said[a]}" copies {b}. "{said[b]}"' for a, b in copies),
-        redo=", ".join(map(str, redo)),
+        read,
+        what="season loglines",
+        max_tokens=LOGLINE_TOKENS * len(bible.season_arc),
         title=bible.title,
         logline=bible.logline,
+        characters=", ".join(f"{c.name} ({c.role})" for c in bible.characters),
+        arc=arc,
         language=language(bible.logline),
     )
-    new = {item.number: item.logline for item in fix.loglines}
-    arc = [e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc]
-    fixed = bible.model_copy(update={"season_arc": arc})
+    season = [
+        e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc
+    ]
+    fixed = bible.model_copy(update={"season_arc": season})
     still = {later for later, _ in quality.copied_loglines(fixed)}
-    return fixed.model_copy(update={"season_arc": [e for e in arc if e.number not in still]})
+    return fixed.model_copy(update={"season_arc": [e for e in season if e.number not in still]})
+
+
+def _turn(number: int) -> str:
+    """The event episode `number` (from 2) turns the story with, in a cycle."""
+    return TURNS[(number - 2) % len(TURNS)]
 
 
 def outline_episode(

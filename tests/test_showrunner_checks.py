@@ -11,14 +11,20 @@ from writersroom.providers.scripted import read_calls
 
 
 def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
+    """The copies are asked for again as a numbered list, each told the turn it brings and
+    not shown the copy; a list without them is asked for again."""
     bible = answers()["develop_series"][0]
     bible["season_arc"] = [
         {"number": 1, "logline": "Lin Mei finds the birth record in the archive."},
         {"number": 2, "logline": "Lin Yue finds the birth record in the archive."},
         {"number": 3, "logline": "The board votes."},
     ]
-    fixed = {"loglines": [{"number": 2, "logline": "Yue burns the record before dawn."}]}
-    replies = answers() | {"develop_series": [bible], "rewrite_loglines": [fixed]}
+    unnumbered = "Here is the arc: Yue burns the record."
+    fixed = (
+        "Sure!\n1: Lin Mei finds the birth record in the archive.\n"
+        "**2 [a discovery]:** Yue burns the record before dawn.\n3. The board votes.\n"
+    )
+    replies = answers() | {"develop_series": [bible], "rewrite_loglines": [unnumbered, fixed]}
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
     assert result.returncode == 0, result.stderr
@@ -30,11 +36,13 @@ def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
         "The board votes.",
     ]
     asks = [c for c in read_calls(project) if c["task"] == "rewrite_loglines"]
-    assert len(asks) == 1
+    assert len(asks) == 2
+    asked = asks[0]["messages"][-1]["content"]
     assert (
-        '2. "Lin Yue finds the birth record in the archive." copies 1. "Lin Mei finds'
-        in asks[0]["messages"][-1]["content"]
+        "1: Lin Mei finds the birth record in the archive.\n2 [a discovery]:\n3: The board" in asked
     )
+    assert "Lin Yue finds" not in asked
+    assert "give the loglines of episodes 2" in asks[1]["messages"][-1]["content"]
     assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(1,)]
 
 
@@ -45,9 +53,7 @@ def test_a_logline_still_copied_after_its_rewrite_is_dropped(tmp_path: Path) -> 
         {"number": 2, "logline": "Lin Yue finds the birth record in the archive."},
         {"number": 3, "logline": "The board votes."},
     ]
-    again = {
-        "loglines": [{"number": 2, "logline": "Chen Hao finds the birth record in the archive."}]
-    }
+    again = "2: Chen Hao finds the birth record in the archive."
     replies = answers() | {"develop_series": [bible], "rewrite_loglines": [again]}
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))

@@ -17,7 +17,8 @@ from writersroom.speech import shot_seconds
 
 MAX_PREMISE_CHARS = 2000
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+MAX_TEXT = 600
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
@@ -58,12 +59,6 @@ class Character(BaseModel):
 class EpisodeLogline(BaseModel):
     number: int = Field(ge=1)
     logline: Text
-
-
-class Loglines(BaseModel):
-    """Season loglines rewritten: each episode with its own event."""
-
-    loglines: list[EpisodeLogline] = Field(min_length=1, max_length=30)
 
 
 class SeriesBible(BaseModel):

@@ -18,6 +18,7 @@ from writersroom.errors import ModelError
 from writersroom.providers import AgentModel
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")  # what a prose answer is read into
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 REJECTED_SHOWN = 4000  # characters of a rejected answer shown back with the re-ask: a runaway
 # answer, repeated whole, would leave the next one no room in a small model's context
@@ -185,7 +186,7 @@ def ask(
 def ask_text(
     model: AgentModel,
     messages: list[BaseMessage],
-    read: Callable[[str], T],
+    read: Callable[[str], R],
     *,
     agent: str,
     task: str,
@@ -195,14 +196,14 @@ def ask_text(
     stop: list[str] | None = None,
     max_tokens: int | None = None,
     callbacks: list[Any] | None = None,
-) -> T:
+) -> R:
     """Ask `model` for prose (a screenplay scene, say) that `read` turns into `T`.
 
     `read` raises ValueError with a concrete problem; the model is asked again with it, up to
     `attempts` times. `stop` ends the answer early; `max_tokens` bounds it.
     """
 
-    def read_answer(text: str) -> T:
+    def read_answer(text: str) -> R:
         try:
             return read(text)
         except ValueError as exc:
@@ -229,7 +230,7 @@ def _until_valid(
     model: AgentModel,
     bound: Any,
     messages: list[BaseMessage],
-    read: Callable[[str], T],
+    read: Callable[[str], R],
     again: str,
     failure: str,
     *,
@@ -239,7 +240,7 @@ def _until_valid(
     on_usage: Callable[[Usage], None],
     callbacks: list[Any] | None = None,
     show_rejected: bool = True,
-) -> T:
+) -> R:
     """Invoke `bound` until `read` accepts an answer; each rejection is told to the model, with
     the rejected answer (`show_rejected`) or without it: a small model shown its prose answer
     writes it again."""

@@ -17,6 +17,7 @@ from writersroom.room.prompting import render
 from writersroom.tools.board import JobBoard
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")  # what a prose answer is read into
 
 
 def _silent(_: str, __: str, ___: answers.Usage | None) -> None:
@@ -79,13 +80,13 @@ class Room:
         self,
         agent: str,
         task: str,
-        read: Callable[[str], T],
+        read: Callable[[str], R],
         *,
         what: str,
         stop: list[str] | None = None,
         max_tokens: int | None = None,
         **values: str,
-    ) -> T:
+    ) -> R:
         """Ask `agent` for prose with the prompt `task`, read into `T` by `read` (which raises
         ValueError with what to fix); re-asked like a structured answer."""
         self.report(agent, task, None)
