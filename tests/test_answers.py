@@ -14,7 +14,8 @@ from writersroom.config import ProviderConfig
 from writersroom.errors import ModelError
 from writersroom.providers import scripted
 from writersroom.room.answers import InvalidAnswer, ask, parse, with_choices
-from writersroom.schemas import Script
+from writersroom.room.prompting import readable, render
+from writersroom.schemas import Script, SeriesBible
 
 
 class Verdict(BaseModel):
@@ -138,3 +139,20 @@ def test_an_over_long_title_is_cut_between_words() -> None:
     assert len(read.title) <= 60
     assert title.startswith(read.title) and title[len(read.title)] == " "
     assert read.title.split() == title.split()[: len(read.title.split())]
+
+
+def test_the_prompt_shows_the_schema_without_what_tells_the_model_nothing() -> None:
+    """Titles, `minLength` and long `maxLength` bounds leave the prompt's schema (a third of
+    its tokens); names, descriptions, short bounds, enums and ranges stay."""
+    schema = SeriesBible.model_json_schema()
+    system = render("develop_series", schema, premise="p", language="", episodes="8", revision="")
+    shown = json.loads(system[0].content.split("this JSON schema:\n", 1)[1])
+    assert shown == readable(schema)
+    character = shown["$defs"]["Character"]
+    assert character["properties"]["name"] == {"maxLength": 60, "type": "string"}
+    assert character["properties"]["age"] == {"maximum": 120, "minimum": 1, "type": "integer"}
+    assert character["properties"]["look"]["description"].startswith("face, build, costume")
+    assert "title" in shown["properties"] and "title" not in shown
+    assert '"minLength"' not in system[0].content and '"maxLength":600' not in system[0].content
+    assert readable(schema) != schema  # the request's own schema is left as it was
+    assert schema["properties"]["logline"]["maxLength"] == 600

@@ -10,6 +10,8 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+LONG_STRING = 200  # a `maxLength` from this on tells a model nothing worth its tokens
+
 
 @cache
 def template(task: str) -> dict[str, Template]:
@@ -35,6 +37,24 @@ def instructions(task: str) -> str:
     )
 
 
+def readable(schema: Any) -> Any:
+    """A JSON schema as the model reads it in its prompt: without pydantic's titles (the
+    property names say them), `minLength` and long `maxLength` bounds (an over-long string is
+    cut to fit when read). A third fewer tokens to prefill; the request's own schema keeps
+    them."""
+    if isinstance(schema, list):
+        return [readable(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: readable(value)
+        for key, value in schema.items()
+        if not (key == "title" and isinstance(value, str))
+        and key != "minLength"
+        and not (key == "maxLength" and value >= LONG_STRING)
+    }
+
+
 def compact(value: Any) -> str:
     """JSON as short as a model can still read it."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -47,6 +67,6 @@ def render(task: str, schema: dict[str, Any] | None = None, **values: str) -> li
     if schema is not None:
         system += (
             "\n\nAnswer with one JSON object, nothing else, that matches this JSON schema:\n"
-            + compact(schema)
+            + compact(readable(schema))
         )
     return [SystemMessage(content=system), HumanMessage(content=parts["user"].substitute(values))]
