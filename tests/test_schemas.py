@@ -64,6 +64,16 @@ def test_every_scene_is_shot_and_no_line_is_spoken_twice() -> None:
     assert str(err.value) == "line 1 of scene 1 is in two shots; scene 2 has no shot"
 
 
+def test_a_line_claimed_by_several_shots_stays_in_the_first() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    for shot in shots.shots:
+        shot.lines = [1, 2] if shot.scene == 1 else [2, 1, 2]
+    assert shots.claim_lines_once() == [(1, 1), (1, 2), (1, 1), (1, 2), (2, 2)]
+    assert [(s.scene, s.lines) for s in shots.shots] == [(1, [1, 2]), (1, []), (1, []), (2, [2, 1])]
+    shots.check_against(script, bible())
+
+
 def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
     script = Script.model_validate(answers()["write_script"][0])
     shots = ShotList.model_validate(answers()["plan_shots"][0])

@@ -399,6 +399,23 @@ class ShotList(BaseModel):
                 shot.number = number
         return added
 
+    def claim_lines_once(self) -> list[tuple[int, int]]:
+        """A line that several shots claim stays in the first of them; the (scene, line)
+        pairs taken from later shots. The embedded director gave two shots of a scene the same
+        lines (a wide and a close-up of one exchange) and, asked again, did it again."""
+        claimed: set[tuple[int, int]] = set()
+        taken = []
+        for shot in self.shots:
+            kept = []
+            for n in shot.lines:
+                if (shot.scene, n) in claimed:
+                    taken.append((shot.scene, n))
+                else:
+                    claimed.add((shot.scene, n))
+                    kept.append(n)
+            shot.lines = kept
+        return taken
+
     def cover_lines(self, script: Script) -> None:
         """Give every dialogue line that no shot claims to the last shot of its scene."""
         claimed = {(shot.scene, n) for shot in self.shots for n in shot.lines}
