@@ -13,14 +13,16 @@ AGENT = "director"
 
 def plan_shots(room: Room, bible: SeriesBible, script: Script, runtime: int) -> ShotList:
     """The shot list; a scene no shot shows gets a plain shot of its own, a line that several
-    shots claim stays in the first, a dialogue line no shot claims goes to the last shot of its
-    scene, a shot that shows nobody while lines are spoken in it shows their speakers, and a
-    shot too short for its lines is lengthened to fit them. The schema asks for a shot a scene
-    at least, in the script's scenes."""
+    shots claim stays in the first, a shot without lines that repeats an earlier one of its
+    scene is left out, a dialogue line no shot claims goes to the last shot of its scene, a
+    shot that shows nobody while lines are spoken in it shows their speakers, and a shot too
+    short for its lines is lengthened to fit them. The schema asks for a shot a scene at
+    least, in the script's scenes."""
 
     def check(shots: ShotList) -> None:
         shots.number_lines_within_scenes(script)
         shots.claim_lines_once()
+        shots.drop_silent_repeats()
         shots.cover_scenes(script)
         shots.check_against(script, bible)
 

@@ -74,6 +74,21 @@ def test_a_line_claimed_by_several_shots_stays_in_the_first() -> None:
     shots.check_against(script, bible())
 
 
+def test_a_silent_shot_that_repeats_an_earlier_one_of_its_scene_is_left_out() -> None:
+    script = Script.model_validate(answers()["write_script"][0])
+    shots = ShotList.model_validate(answers()["plan_shots"][0])
+    first = shots.shots[0]
+    first.lines = [1, 2]
+    for shot in shots.shots[1:3]:  # the same picture again, the lines said already
+        shot.visual_prompt, shot.lines = f"  {first.visual_prompt.upper()}!", [1, 2]
+    shots.shots[3].visual_prompt = first.visual_prompt  # but in scene 2, with its lines
+    shots.claim_lines_once()
+    assert shots.drop_silent_repeats() == [2, 3]
+    assert [(s.number, s.scene, s.lines) for s in shots.shots] == [(1, 1, [1, 2]), (2, 2, [1, 2])]
+    assert shots.drop_silent_repeats() == []
+    shots.check_against(script, bible())
+
+
 def test_unclaimed_lines_go_to_the_last_shot_of_their_scene() -> None:
     script = Script.model_validate(answers()["write_script"][0])
     shots = ShotList.model_validate(answers()["plan_shots"][0])

@@ -7,6 +7,7 @@ that can see both sides.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
@@ -415,6 +416,24 @@ class ShotList(BaseModel):
                     kept.append(n)
             shot.lines = kept
         return taken
+
+    def drop_silent_repeats(self) -> list[int]:
+        """Leave out a shot without lines that shows what an earlier shot of its scene shows
+        (the same visual prompt, word for word), and number the shots anew; the numbers of
+        the shots left out. The embedded director gave one scene five such shots, 90 s of the
+        same picture in silence, once their lines had stayed in the first shot."""
+        seen: set[tuple[int, str]] = set()
+        kept, dropped = [], []
+        for shot in self.shots:
+            sight = (shot.scene, " ".join(re.findall(r"\w+", shot.visual_prompt.casefold())))
+            if sight in seen and not shot.lines:
+                dropped.append(shot.number)
+                continue
+            seen.add(sight)
+            kept.append(shot)
+        if dropped:
+            self.shots = [shot.model_copy(update={"number": n}) for n, shot in enumerate(kept, 1)]
+        return dropped
 
     def cover_lines(self, script: Script) -> None:
         """Give every dialogue line that no shot claims to the last shot of its scene."""
