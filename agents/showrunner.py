@@ -9,6 +9,7 @@ from writersroom.continuity import quality
 from writersroom.room.answers import clip
 from writersroom.room.context import Room
 from writersroom.schemas import MAX_TEXT, EpisodeOutline, SeriesBible
+from writersroom.screenplay.prose import MARKUP
 
 AGENT = "showrunner"
 SEASON_EPISODES = 8
@@ -27,7 +28,6 @@ LOGLINE = re.compile(  # "2: ...", "Episode 2 [a betrayal]: ...", "第2集：...
     r"^(?:episode\s*|第\s*)?(\d{1,2})(?!\d)\s*集?\s*(?:\[[^\]]*\]|【[^】]*】)?\s*[:.：)、\-–]?\s*(.+)$",
     re.IGNORECASE,
 )
-MARKUP = re.compile(r"[*_#>`]+")
 LOGLINE_TOKENS = 30  # a logline under fifteen words, with its number
 
 
