@@ -317,7 +317,8 @@ def continuity(episode: Episode) -> dict[str, Any]:
 def revisions(episode: Episode) -> dict[str, Any]:
     if not episode.from_room:
         return {"revision_rounds": None, "person_revisions": None}
-    scripts = [d for d in episode.drafts if d["kind"] == "script" and d["agent"] != "person"]
+    # the screenwriter's drafts: not a person's edit, nor the better draft the editor put back
+    scripts = [d for d in episode.drafts if d["kind"] == "script" and d["agent"] == "screenwriter"]
     return {
         "revision_rounds": max(len(scripts) - 1, 0),
         "person_revisions": sum(1 for d in episode.decisions if d["action"] == "revise"),

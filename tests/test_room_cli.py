@@ -8,6 +8,8 @@ from pathlib import Path
 
 from conftest import answers, calls, killed_while_answering, make_project, rows, wr
 
+from writersroom.evals import episodes, metrics
+
 PREMISE = "Twin sisters swapped at birth fight over the family empire"
 
 
@@ -102,9 +104,13 @@ def test_auto_runs_through_and_next_episode_builds_on_the_first(tmp_path: Path) 
 
 def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> None:
     replies = answers()
-    scores = {**replies["review_script"][0]["scores"], "hook": 2}
-    revise = {"scores": scores, "verdict": "revise", "notes": ["The hook lands too late"]}
-    replies["review_script"] = [revise]  # the editor never approves
+    scores = replies["review_script"][0]["scores"]
+    notes = ["The hook lands too late"]
+    replies["review_script"] = [  # each draft better than the last, none approved
+        {"scores": {**scores, "hook": 1}, "verdict": "revise", "notes": notes},
+        {"scores": {**scores, "hook": 2}, "verdict": "revise", "notes": notes},
+        {"scores": {**scores, "hook": 2, "pacing": 5}, "verdict": "revise", "notes": notes},
+    ]
     project = make_project(tmp_path / "p", replies)
     result = wr("run", PREMISE, "--auto", "--dir", str(project))
     assert result.returncode == 0, result.stderr
@@ -112,6 +118,42 @@ def test_editor_sends_the_script_back_within_the_round_limit(tmp_path: Path) -> 
     assert len(scripts) == 3  # the first draft and two revise rounds (the default)
     assert "Editor: The hook lands too late" in scripts[1]["messages"][-1]["content"]
     assert rows(project, "select max(revision) from drafts where kind = 'script'") == [(3,)]
+
+
+def test_a_revision_the_editor_scores_no_better_ends_the_rounds_and_the_better_draft_stands(
+    tmp_path: Path,
+) -> None:
+    replies = answers()
+    first, second = (json.loads(json.dumps(replies["write_script"][0])) for _ in range(2))
+    second["scenes"][0]["action"] = "A worse draft."
+    replies["write_script"] = [first, second]
+    scores = replies["review_script"][0]["scores"]
+    replies["review_script"] = [
+        {"scores": {**scores, "hook": 2}, "verdict": "revise", "notes": ["Hook sooner"]},
+        {"scores": {**scores, "hook": 2, "pacing": 1}, "verdict": "revise", "notes": ["Worse"]},
+    ]
+    project = make_project(tmp_path / "p", replies)
+    result = wr("run", PREMISE, "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    assert len(calls(project, "write_script")) == 2  # no third draft
+    assert len(calls(project, "review_script")) == 2
+    drafts = {
+        (kind, revision): json.loads(content)
+        for kind, revision, content in rows(
+            project, "select kind, revision, content from drafts where kind != 'shots'"
+        )
+    }
+    assert drafts[("script", 3)] == drafts[("script", 1)] == first  # saved again as the latest
+    assert drafts[("continuity", 3)] == drafts[("continuity", 1)]
+    assert drafts[("critique", 2)]["notes"] == ["Worse"]
+    assert drafts[("critique", 3)] == drafts[("critique", 1)]  # the better draft's, again
+    assert rows(project, "select agent from drafts where revision = 3 group by agent") == [
+        ("editor",)
+    ]
+    [episode] = episodes.load(project)
+    assert metrics.revisions(episode)["revision_rounds"] == 1
+    (approved,) = rows(project, "select script from episodes")
+    assert json.loads(approved[0])["scenes"][0]["action"] == first["scenes"][0]["action"]
 
 
 MADE_UP = [  # what a small continuity agent invents about a first episode's living cast

@@ -187,6 +187,9 @@ class Critique(BaseModel):
         low = any(score < PASSING for score in self.scores.model_dump().values())
         return self.model_copy(update={"verdict": "revise" if low else "approve"})
 
+    def total(self) -> int:
+        return sum(self.scores.model_dump().values())
+
 
 class ContinuityIssue(BaseModel):
     kind: Literal[

@@ -131,7 +131,9 @@ def review_script(
     the screenwriter with those problems (a revision round; no model judges garbage). It goes
     back when the editor says so or the rules found errors; the continuity agent's findings
     reach the editor and the screenwriter's notes, but a model can be wrong, and alone they
-    send nothing back (as they block no approval)."""
+    send nothing back (as they block no approval). A revision that stands no better than a
+    draft before it (more rule-found errors, or no higher total from the editor) ends the
+    rounds, and the better draft stands."""
     room = runtime.context
     report = ContinuityReport.model_validate(state["continuity"])
     rounds = state.get("review_round", 0)
@@ -151,8 +153,20 @@ def review_script(
     )
     content = critique.model_dump(mode="json")
     revisions = save(room, state, "critique", content, editor.AGENT)
-    update: dict[str, Any] = {"critique": content, "revisions": revisions}
     ruled = checker.ruled_errors(report)
+    standing = [-len(ruled), critique.total()]
+    best = state.get("reviewed")
+    if best and best["standing"] >= standing:
+        # the revision is no better than a draft before it: the rounds end, and that one stands
+        restored = _restore(room, {**state, "revisions": revisions}, best)
+        return Command(goto="approve_script", update=restored)
+    update: dict[str, Any] = {"critique": content, "revisions": revisions}
+    update["reviewed"] = {
+        "script": state["script"],
+        "continuity": state["continuity"],
+        "critique": content,
+        "standing": standing,
+    }
     if (critique.verdict == "revise" or ruled) and rounds < room.config.room.review_rounds:
         review = [f"Editor: {note}" for note in critique.notes]
         review += [f"Continuity ({checker.describe(i)})" for i in report.issues]
@@ -161,6 +175,21 @@ def review_script(
         update |= {"notes": "\n".join(review), "rewrite": rewrite, "review_round": rounds + 1}
         return Command(goto="write_script", update=update)
     return Command(goto="approve_script", update=update)
+
+
+def _restore(room: Room, state: RoomState, best: dict[str, Any]) -> dict[str, Any]:
+    """The best reviewed draft, its report and its critique, saved again as the latest
+    revisions (the ones the checkpoint shows and a person decides on), by the editor who put
+    them back."""
+    revisions = state.get("revisions", {})
+    for kind in ("script", "continuity", "critique"):
+        revisions = save(room, {**state, "revisions": revisions}, kind, best[kind], editor.AGENT)
+    return {
+        "script": best["script"],
+        "continuity": best["continuity"],
+        "critique": best["critique"],
+        "revisions": revisions,
+    }
 
 
 def plan_shots(state: RoomState, runtime: Runtime[Room]) -> Command[Literal["approve_shots"]]:
@@ -198,7 +227,7 @@ def approve_outline(
         return Command(goto="outline_episode", update=update)
     outline = update.get("outline", state["outline"])
     room.memory.upsert_episode(state["episode"], title=outline["title"], outline=outline)
-    return Command(goto="write_script", update=update | {"review_round": 0})
+    return Command(goto="write_script", update=update | {"review_round": 0, "reviewed": None})
 
 
 def approve_script(
@@ -214,7 +243,7 @@ def approve_script(
     if update is None:  # refused: wait for another decision
         return Command(goto="approve_script")
     if decision.action == "revise":
-        return Command(goto="write_script", update=update | {"review_round": 0})
+        return Command(goto="write_script", update=update | {"review_round": 0, "reviewed": None})
     room.memory.upsert_episode(state["episode"], script=update.get("script", state["script"]))
     return Command(goto="plan_shots", update=update)
 

@@ -33,6 +33,9 @@ class RoomState(TypedDict):
     rewrite: NotRequired[list[int]]
     # Editor review rounds spent on the current script.
     review_round: NotRequired[int]
+    # The best draft reviewed in these rounds (fewest rule-found errors, then the editor's
+    # highest total): its script, continuity report, critique and that standing.
+    reviewed: NotRequired[dict[str, Any] | None]
     # The latest revision number of each kind of draft.
     revisions: NotRequired[dict[str, int]]
     # The director's production under way: its ledger run, the shots it was asked for, its
