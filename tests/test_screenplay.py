@@ -99,6 +99,17 @@ def test_reads_a_cue_with_a_colon_above_its_speech() -> None:
         ("Lin Mei", "shaking", "You framed my father."),
         ("Victor Hale", "cold", "Prove it."),
     ]
+    unspaced = (  # no blank line between the speeches
+        "INT. ARCHIVE - NIGHT\n\nDust.\n\nLIN MEI:\nWait: what is this?\nMILKIE:\nNothing.\n"
+        "VICTOR HALE\nIt is mine.\nLIN MEI: Then why is my name on it?\nShe drops it.\n"
+    )
+    scene = prose.read_scene(unspaced, 2, CAST)
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("Lin Mei", "Wait: what is this?"),
+        ("Victor Hale", "It is mine."),
+        ("Lin Mei", "Then why is my name on it?"),
+    ]
+    assert scene.action == "Dust. She drops it."
 
 
 def test_keeps_a_repeated_line_once_and_drops_strangers() -> None:

@@ -103,33 +103,37 @@ def read_scene(text: str, number: int, cast: list[str]) -> Scene:
         if not row:
             cue = None
             continue
-        if cue is not None:
+        bare = CUE.match(row)
+        if bare and (row.isupper() or bare.group("colon")) and not TRANSITION.match(row):
+            # `SARAH`, `SARAH (V.O.)`, `Sarah:` or `SARAH: (softly)`, the speech below it; a
+            # stranger's cue (with a colon, or in capitals outside a speech) hides what follows
+            name = bare.group("name")
+            known = names.resolve(name)
+            if known is None and _is_name(name) and (bare.group("colon") or cue is None):
+                strangers.append(name)
+                known = ""
+            if known is not None:
+                cue, pending = known, bare.group("ext") or bare.group("after") or ""
+                continue
+        speech = SPEECH.match(row)
+        if speech and not _is_sentence(speech.group("name")):
+            speaker = names.resolve(speech.group("name"))
+            if speaker is not None:
+                aside = speech.group("before") or speech.group("after") or ""
+                for turn, (who, said) in enumerate(_turns(speaker, speech.group("text"), names)):
+                    _add(lines, who, said, "" if turn else aside)
+                cue = None
+                continue
+            if cue is None:
+                strangers.append(speech.group("name"))
+                continue
+        if cue is not None:  # a speech under its cue ("Wait: what?" too)
             paren = PAREN.match(row)
             if paren:
                 pending = paren.group(1)
             elif cue:
                 _add(lines, cue, row, pending)
                 pending = ""
-            continue
-        bare = CUE.match(row)
-        if bare and (row.isupper() or bare.group("colon")) and not TRANSITION.match(row):
-            # `SARAH`, `SARAH (V.O.)`, `Sarah:` or `SARAH: (softly)`, the speech below it
-            cue = names.resolve(bare.group("name"))
-            if cue is None and _is_name(bare.group("name")):
-                strangers.append(bare.group("name"))
-                cue = ""  # a stranger's speech follows: neither the cast's nor action
-            if cue is not None:
-                pending = bare.group("ext") or bare.group("after") or ""
-                continue
-        speech = SPEECH.match(row)
-        if speech and not _is_sentence(speech.group("name")):
-            speaker = names.resolve(speech.group("name"))
-            if speaker is None:
-                strangers.append(speech.group("name"))
-                continue
-            aside = speech.group("before") or speech.group("after") or ""
-            for turn, (who, said) in enumerate(_turns(speaker, speech.group("text"), names)):
-                _add(lines, who, said, "" if turn else aside)
             continue
         if not PAREN.match(row):
             action.append(row)
