@@ -15,10 +15,14 @@ from writersroom.room.answers import with_choices
 from writersroom.room.context import Room
 from writersroom.schemas import Beat, EpisodeOutline, Scene, Script, SeriesBible
 from writersroom.screenplay import prose
+from writersroom.speech import spoken_seconds
 
 AGENT = "screenwriter"
 OPEN_ON = "Open on the hook:"
+OPEN_FAST = "One short sentence of action, then the first line at once."
 END_ON = "End the scene on the cliffhanger:"
+OPEN_MARKS = ("?", "!", "…", "...", "—", "--", "？", "！")  # a line that ends open
+OPENING_SECONDS = 5.0  # scene 1's action before anyone speaks, read aloud: the hook lands in 5 s
 SO_FAR = "The scenes so far:"
 NOTES = "Notes on the previous draft, to address now:"
 PREVIOUS = "The previous draft of this scene:"
@@ -92,6 +96,7 @@ def _write_scenes(
                 prompting.instructions("write_scene"),
                 f"Now write scene {number} of {len(plan)} only.",
                 OPEN_ON,
+                OPEN_FAST,
                 END_ON,
                 so_far or SO_FAR,
                 NOTES,
@@ -108,7 +113,13 @@ def _write_scenes(
             asked: str = asked,
             told: str = told,
         ) -> Scene:
-            scene = quality.without_echoes(prose.read_scene(text, number, cast), asked, told)
+            place = earlier[-1].heading if earlier else ""
+            scene = prose.read_scene(text, number, cast, place)
+            scene = quality.without_echoes(scene, asked, told)
+            if number == 1:
+                scene = _open_fast(scene)
+            if number == len(plan):
+                scene = _end_open(scene, outline.cliffhanger)
             problems = quality.scene_problems(scene, earlier)
             if problems:
                 raise ValueError("; ".join(map(str, problems)))
@@ -116,7 +127,7 @@ def _write_scenes(
 
         duty = ""
         if number == 1:
-            duty = f"{OPEN_ON} {outline.hook}"
+            duty = f"{OPEN_ON} {outline.hook} {OPEN_FAST}"
         if number == len(plan):
             duty += f" {END_ON} {outline.cliffhanger}"
         scenes.append(
@@ -145,6 +156,33 @@ def _write_scenes(
             )
         )
     return Script(episode=outline.number, title=outline.title, scenes=scenes)
+
+
+def _open_fast(scene: Scene) -> Scene:
+    """The opening scene with its action held to the sentences that are read within
+    `OPENING_SECONDS` (the first one at least): a small model opens on a paragraph of scene
+    setting, and a vertical drama's first line must come within seconds."""
+    kept: list[str] = []
+    for sentence in filter(str.strip, quality.SENTENCE.split(scene.action)):
+        if kept and spoken_seconds(" ".join([*kept, sentence])) > OPENING_SECONDS:
+            break
+        kept.append(sentence.strip())
+    return scene.model_copy(update={"action": " ".join(kept)})
+
+
+def _end_open(scene: Scene, cliffhanger: str) -> Scene:
+    """The closing scene cut on its last open line (a question, an outcry, a line broken off)
+    in its second half: a small model talks the cliffhanger down ("Sounds like a plan."), and
+    an episode ends on the open moment. Kept whole where the lines after it say something of
+    the outline's cliffhanger, or where fewer than two speakers would be left."""
+    lines = scene.lines
+    for end in range(len(lines), len(lines) // 2, -1):
+        if lines[end - 1].text.rstrip().endswith(OPEN_MARKS):
+            after = " ".join(line.text for line in lines[end:])
+            if quality.overlap(after, cliffhanger) or len({x.speaker for x in lines[:end]}) < 2:
+                break
+            return scene.model_copy(update={"lines": lines[:end]})
+    return scene
 
 
 def _so_far(scenes: list[Scene], plan: list[list[Beat]]) -> str:

@@ -47,7 +47,7 @@ DRAFT_TASKS = {
     "review_script": "critique",
     "plan_shots": "shots",
 }
-OPEN_ENDINGS = ("?", "!", "…", "...", "—", "--")
+OPEN_ENDINGS = ("?", "!", "…", "...", "—", "--", "？", "！")
 
 
 @cache

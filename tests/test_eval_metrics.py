@@ -247,3 +247,9 @@ def test_fountain_and_json_scripts(tmp_path: Path) -> None:
     script.write_text(json.dumps({"script": SCRIPT, "shots": SHOTS}), encoding="utf-8")
     [found] = episodes.load(script)
     assert metrics.measure(found)["runtime_seconds"] == 16.0
+    chinese = tmp_path / "zh.fountain"
+    chinese.write_text(
+        "Title: 天台\n\nEXT. 天台 - 夜\n\n林梅站在风里。\n\n林梅\n你到底是谁？\n", "utf-8"
+    )
+    [found] = episodes.load(chinese)
+    assert metrics.measure(found)["ends_open"] is True  # a full-width question mark

@@ -134,6 +134,25 @@ def test_what_cannot_be_read_is_a_problem_to_send_back(text: str, problem: str) 
         prose.read_scene(text, 1, CAST)
 
 
+def test_an_answer_without_a_heading_goes_on_where_the_scene_before_was() -> None:
+    """What the embedded screenwriter wrote for a scene 2: the dialogue at once, the action
+    after it, no heading."""
+    text = (
+        "Lin Mei: (quiet) You kept my mother's file.\n\nVictor Hale: It was never hers.\n\n"
+        "Victor locks the cabinet and pockets the key."
+    )
+    scene = prose.read_scene(text, 2, CAST, "INT. ARCHIVE - NIGHT")
+    assert scene.heading == "INT. ARCHIVE - NIGHT"
+    assert scene.action == "Victor locks the cabinet and pockets the key."
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("Lin Mei", "You kept my mother's file."),
+        ("Victor Hale", "It was never hers."),
+    ]
+    assert prose.read_scene(
+        "EXT. ROOF - DAY\n" + text, 2, CAST, "INT. ARCHIVE - NIGHT"
+    ).heading == ("EXT. ROOF - DAY")
+
+
 @pytest.mark.parametrize(("beats", "sizes"), [(2, [1, 1]), (5, [2, 2, 1]), (12, [3, 3, 3, 3])])
 def test_beats_are_shared_over_two_to_four_scenes(beats: int, sizes: list[int]) -> None:
     outline = EpisodeOutline(

@@ -204,3 +204,58 @@ def test_action_that_copies_the_summary_of_the_scenes_so_far_is_cut(tmp_path: Pa
     (script,) = rows(project, "select content from drafts where kind = 'script'")
     actions = [s["action"] for s in json.loads(script[0])["scenes"]]
     assert actions[1] == "Mei pulls a yellowed file. Chen Hao steps out of the dark."
+
+
+def test_the_opening_scene_comes_to_its_first_line_within_seconds(tmp_path: Path) -> None:
+    """Scene 1's action is held to what is read in five seconds (its first sentence at least);
+    the opening is asked to come to its first line at once."""
+    slow_1 = SCENE_1.replace(
+        "Mei freezes; a tray of cups shatters at her feet.",
+        "Mei freezes; a tray of cups shatters at her feet. The boardroom falls silent as every "
+        "director turns to look at the cleaner. Rain streaks the tall windows behind them.",
+    ).replace("MEI: Sorry", "Lin Yue laughs.\n\nMEI: Sorry")
+    slow_2 = SCENE_2.replace(
+        "Mei pulls a yellowed file.",
+        "Mei pulls a yellowed file from a box marked with her mother's name. Dust rises.",
+    )
+    replies = answers() | {"write_scene": [slow_1, slow_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    scenes = json.loads(script[0])["scenes"]
+    assert scenes[0]["action"] == "Mei freezes; a tray of cups shatters at her feet."
+    assert [line["text"] for line in scenes[0]["lines"]] == [
+        "You dropped something, cleaner.",
+        "Sorry, Miss Lin.",
+    ]
+    assert scenes[1]["action"] == (  # a later scene keeps its whole action
+        "Mei pulls a yellowed file from a box marked with her mother's name. Dust rises. "
+        "Chen Hao steps out of the dark."
+    )
+    first, last = [
+        c["messages"][1]["content"] for c in read_calls(project) if c["task"] == "write_scene"
+    ]
+    assert "then the first line at once" in first
+    assert "then the first line at once" not in last
+
+
+@pytest.mark.parametrize(
+    ("tail", "kept"),
+    [
+        ("MEI: Then we leave tonight.\nCHEN HAO: Fine, tonight.\n", 2),  # talked down: cut
+        ("MEI: Then we leave tonight.\nCHEN HAO: Yue watches us on the feed.\n", 4),
+    ],
+)
+def test_the_closing_scene_ends_on_its_last_open_line(tmp_path: Path, tail: str, kept: int) -> None:
+    """Lines after the closing scene's last open line are cut, unless they say the outline's
+    cliffhanger ("Yue watches them on the security feed")."""
+    closing = SCENE_2 + "\nMEI: Who signed it?\n" + tail
+    replies = answers() | {
+        "write_scene": [SCENE_1, closing.replace("\nMEI: Who", "\nLIN MEI: Who")]
+    }
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    lines = json.loads(script[0])["scenes"][1]["lines"]
+    assert len(lines) == 1 + kept
+    assert lines[2]["text"] == "Who signed it?"

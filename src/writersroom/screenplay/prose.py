@@ -80,18 +80,22 @@ class CastNames:
         return said.pop() if len(said) == 1 else None
 
 
-def read_scene(text: str, number: int, cast: list[str]) -> Scene:
-    """The first scene in `text`, numbered `number`.
+def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scene:
+    """The first scene in `text`, numbered `number`; an answer without a heading goes on at
+    `place` (the heading of the scene before it), where one is given.
 
     Raises:
-        ValueError: no heading, no action, or nobody of the cast speaks.
+        ValueError: no heading (and no place), no action, or nobody of the cast speaks.
     """
     names = CastNames(cast)
     rows = [_plain(row) for row in text.splitlines()]
     start = next((i for i, row in enumerate(rows) if HEADING.match(row)), None)
-    if start is None:
+    if start is not None:
+        heading = rows[start].upper() if rows[start].isascii() else rows[start]
+    elif place:
+        start, heading = -1, place
+    else:
         raise ValueError("the scene has no heading: begin with INT. or EXT. PLACE - DAY/NIGHT")
-    heading = rows[start].upper() if rows[start].isascii() else rows[start]
     action: list[str] = []
     lines: list[Line] = []
     strangers: list[str] = []
