@@ -259,3 +259,46 @@ def test_the_closing_scene_ends_on_its_last_open_line(tmp_path: Path, tail: str,
     lines = json.loads(script[0])["scenes"][1]["lines"]
     assert len(lines) == 1 + kept
     assert lines[2]["text"] == "Who signed it?"
+
+
+@pytest.mark.parametrize(
+    ("low", "rewritten"),
+    [
+        ({"hook": 2}, ["scene 1"]),  # the opening's
+        ({"cliffhanger": 2}, ["scene 2"]),  # the closing scene's
+        ({"hook": 2, "cliffhanger": 1}, ["scene 1", "scene 2"]),
+        ({"hook": 2, "conflict": 2}, ["scene 1", "scene 2"]),  # the whole script's
+    ],
+)
+def test_the_editors_low_scores_rewrite_the_scenes_they_are_about(
+    tmp_path: Path, low: dict[str, int], rewritten: list[str]
+) -> None:
+    scores = answers()["review_script"][0]["scores"]
+    review = [
+        {"scores": {**scores, **low}, "verdict": "revise", "notes": ["Sharper"]},
+        {"scores": scores, "verdict": "approve", "notes": ["Good"]},
+    ]
+    again = {
+        "scene 1": SCENE_1.replace("You dropped something", "You dropped this"),
+        "scene 2": SCENE_2.replace("not yours", "never yours"),
+    }
+    replies = answers() | {
+        "write_scene": [SCENE_1, SCENE_2, *(again[name] for name in rewritten)],
+        "review_script": review,
+    }
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    asked = [c["messages"][1]["content"] for c in read_calls(project) if c["task"] == "write_scene"]
+    assert len(asked) == 2 + len(rewritten)
+    assert [f"scene {n}" for a in asked[2:] for n in (1, 2) if f"write scene {n} of" in a] == (
+        rewritten
+    )
+    assert all("Editor: Sharper" in a for a in asked[2:])
+    drafts = [
+        json.loads(content)["scenes"]
+        for (content,) in rows(
+            project, "select content from drafts where kind = 'script' order by revision"
+        )
+    ]
+    kept = {1, 2} - {int(name[-1]) for name in rewritten}
+    assert all(drafts[1][n - 1] == drafts[0][n - 1] for n in kept)

@@ -190,6 +190,16 @@ class Critique(BaseModel):
     def total(self) -> int:
         return sum(self.scores.model_dump().values())
 
+    def scenes_to_rewrite(self, script: Script) -> list[int] | None:
+        """The scenes of `script` its low scores are about: a low hook is the opening
+        scene's, a low cliffhanger the closing one's; any other low score is about the whole
+        script (None)."""
+        where = {"hook": script.scenes[0].number, "cliffhanger": script.scenes[-1].number}
+        low = {name for name, score in self.scores.model_dump().items() if score < PASSING}
+        if not low <= where.keys():
+            return None
+        return sorted({where[name] for name in low})
+
 
 class ContinuityIssue(BaseModel):
     kind: Literal[

@@ -137,7 +137,8 @@ def review_script(
     room = runtime.context
     report = ContinuityReport.model_validate(state["continuity"])
     rounds = state.get("review_round", 0)
-    problems = quality.script_problems(Script.model_validate(state["script"]))
+    script = Script.model_validate(state["script"])
+    problems = quality.script_problems(script)
     if problems and rounds < room.config.room.review_rounds:
         notes = "\n".join(f"Fix: {problem}" for problem in problems)
         rewrite = sorted({problem.scene for problem in problems})
@@ -148,7 +149,7 @@ def review_script(
     critique = editor.review_script(
         room,
         EpisodeOutline.model_validate(state["outline"]),
-        Script.model_validate(state["script"]),
+        script,
         report,
     )
     content = critique.model_dump(mode="json")
@@ -170,8 +171,10 @@ def review_script(
     if (critique.verdict == "revise" or ruled) and rounds < room.config.room.review_rounds:
         review = [f"Editor: {note}" for note in critique.notes]
         review += [f"Continuity ({checker.describe(i)})" for i in report.issues]
-        # the editor's verdict is on the whole script; the rules' errors are in their scenes
-        rewrite = [] if critique.verdict == "revise" else sorted({i.scene for i in ruled})
+        # the editor's low scores are about the whole script, or about the opening or the
+        # closing scene only (a hook, a cliffhanger); the rules' errors are in their scenes
+        about = critique.scenes_to_rewrite(script)
+        rewrite = [] if about is None else sorted({*about, *(i.scene for i in ruled)})
         update |= {"notes": "\n".join(review), "rewrite": rewrite, "review_round": rounds + 1}
         return Command(goto="write_script", update=update)
     return Command(goto="approve_script", update=update)
