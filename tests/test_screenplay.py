@@ -134,6 +134,41 @@ def test_what_cannot_be_read_is_a_problem_to_send_back(text: str, problem: str) 
         prose.read_scene(text, 1, CAST)
 
 
+def test_dialogue_written_as_prose_is_read_as_lines() -> None:
+    """What the embedded screenwriter wrote for a scene 1: quoted speech, the speaker named
+    before or after the quote; a speaker it cannot name stays out of the lines."""
+    text = (
+        "INT. WEDDING VENUE - DAY\n\n"
+        "Lily enters the wedding venue, looking confident and elegant.\n\n"
+        "\"Hi! I'm your ex-wife. It's great to see you here again.\"\n\n"
+        'James shakes his head, "I can\'t believe it! You bought our company?"\n\n'
+        '"Any news about your new job?" James asks, giving Lily a look of suspicion.\n\n'
+        '"Alright," James says with an air of disbelief. "You\'re really getting rich!"\n\n'
+        "“你到底是谁？”林梅问。\n"
+    )
+    scene = prose.read_scene(text, 1, ["Lily", "James", "林梅"])
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("James", "I can't believe it! You bought our company?"),
+        ("James", "Any news about your new job?"),
+        ("James", "Alright, You're really getting rich!"),
+        ("林梅", "你到底是谁？"),
+    ]
+    assert scene.action.startswith("Lily enters the wedding venue, looking confident")
+
+
+def test_narration_after_a_quoted_speech_is_not_spoken() -> None:
+    text = (
+        "INT. WEDDING VENUE - DAY\n\nGuests whisper.\n\n"
+        'LILY: I know this is going to be a problem," Lily says as she approaches the venue.\n'
+        "JAMES: \"I'm sorry, but I don't think so,\" James says. He shakes her hand.\n"
+    )
+    lines = prose.read_scene(text, 1, ["Lily", "James"]).lines
+    assert [line.text for line in lines] == [
+        "I know this is going to be a problem",
+        "I'm sorry, but I don't think so",
+    ]
+
+
 def test_an_answer_without_a_heading_goes_on_where_the_scene_before_was() -> None:
     """What the embedded screenwriter wrote for a scene 2: the dialogue at once, the action
     after it, no heading."""

@@ -36,6 +36,8 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
 )
 TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
+QUOTED = re.compile(r'["“]([^"“”]{1,600})["”]')  # what is said, in prose dialogue
+NARRATED = re.compile(r'(?<=[,.!?…，。！？])["”]\s*\S.*$')  # narration after a speech's quote
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
 SENTENCES = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)\s*")
 MARKUP = re.compile(r"[*_#>`]+")
@@ -45,9 +47,14 @@ MAX_LINE = 600
 SCENES_MIN, SCENES_MAX = 2, 4
 
 
-def _plain(line: str) -> str:
+def _clean(line: str) -> str:
     """A line as written, without markup and decoding junk (`quality.JUNK`)."""
-    return SPACE.sub(" ", MARKUP.sub("", quality.JUNK.sub("", line))).strip().strip('"“”')
+    return SPACE.sub(" ", MARKUP.sub("", quality.JUNK.sub("", line))).strip()
+
+
+def _plain(line: str) -> str:
+    """A line as written, without markup, decoding junk and the quotes around it."""
+    return _clean(line).strip('"“”')
 
 
 @dataclass
@@ -88,7 +95,8 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scen
         ValueError: no heading (and no place), no action, or nobody of the cast speaks.
     """
     names = CastNames(cast)
-    rows = [_plain(row) for row in text.splitlines()]
+    written = [_clean(row) for row in text.splitlines()]
+    rows = [row.strip('"“”') for row in written]
     start = next((i for i, row in enumerate(rows) if HEADING.match(row)), None)
     if start is not None:
         heading = rows[start].upper() if rows[start].isascii() else rows[start]
@@ -101,7 +109,7 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scen
     strangers: list[str] = []
     cue: str | None = None
     pending = ""
-    for row in rows[start + 1 :]:
+    for row, quoted in zip(rows[start + 1 :], written[start + 1 :], strict=True):
         if HEADING.match(row):
             break  # the next scene: one scene per answer
         if not row:
@@ -139,7 +147,10 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scen
                 _add(lines, cue, row, pending)
                 pending = ""
             continue
-        if not PAREN.match(row):
+        told = _told(quoted, names)
+        if told:
+            _add(lines, *told, "")
+        elif not PAREN.match(row):
             action.append(row)
     if not lines:
         who = f" ({', '.join(sorted(set(strangers)))} are not in the cast)" if strangers else ""
@@ -185,6 +196,22 @@ def _turns(speaker: str, text: str, names: CastNames) -> list[tuple[str, str]]:
     return [(who, said.strip()) for who, said in turns if said.strip()]
 
 
+def _told(row: str, names: CastNames) -> tuple[str, str] | None:
+    """Dialogue written as prose, `Lily shrugs, "Not yet."` or `"Any news?" James asks.`: the
+    speaker (the cast member named at the start of the row, or just after its first quote)
+    and what the quotes hold."""
+    first = QUOTED.search(row)
+    if first is None:
+        return None
+    for around in (row[: first.start()], row[first.end() :]):
+        words = around.strip(" ,:;—-").split()
+        for count in (2, 1):
+            who = names.resolve(" ".join(words[:count]).strip(".,!?。，！？:："))
+            if who and len(words) >= count:
+                return who, " ".join(q.group(1).strip() for q in QUOTED.finditer(row))
+    return None
+
+
 def _is_name(written: str) -> bool:
     """`MOTHER`, `Old Wang`, `张三` look like a speaker; `Later that night` does not."""
     words = written.split()
@@ -199,7 +226,8 @@ def _is_sentence(name: str) -> bool:
 def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
     """Keep a speech once, without the stage directions written inside it (a voice would
     read them aloud)."""
-    words = clip(SPACE.sub(" ", INLINE_PAREN.sub(" ", _plain(text))).strip(), MAX_LINE)
+    words = NARRATED.sub("", INLINE_PAREN.sub(" ", _plain(text)))  # 'Hi," she says, ...'
+    words = clip(SPACE.sub(" ", words).strip(), MAX_LINE).rstrip(",，")
     words = words.strip("()（）[] ")  # a beat the answer broke off in: "SARAH: ("
     said = any(ch.isalnum() for ch in words)
     if not said or any(line.text.casefold() == words.casefold() for line in lines):
