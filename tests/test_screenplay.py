@@ -82,6 +82,22 @@ def test_reads_dialogue_written_as_prose_with_how_it_is_said() -> None:
     ]
 
 
+def test_reads_a_capital_cue_with_a_beat_in_lower_case() -> None:
+    """What the embedded screenwriter wrote: `**OLIVIA (checking the guest list)**`, the speech
+    below it."""
+    text = (
+        "INT. LIVING ROOM - DAY\n\nGuests' glasses everywhere.\n\n"
+        "**LIN MEI (checking the guest list)**  \nThe name on the first row is wrong.\n\n"
+        "**VICTOR HALE (from the stairs)**\nThen who is missing?\n"
+    )
+    scene = prose.read_scene(text, 1, CAST)
+    assert scene.action == "Guests' glasses everywhere."
+    assert [(line.speaker, line.parenthetical, line.text) for line in scene.lines] == [
+        ("Lin Mei", "checking the guest list", "The name on the first row is wrong."),
+        ("Victor Hale", "from the stairs", "Then who is missing?"),
+    ]
+
+
 def test_reads_a_cue_with_a_colon_above_its_speech() -> None:
     """What the embedded model wrote for the nurse premise: bold `NAME:` cues, a beat beside
     or under them, the speech below; a stranger's speech is neither a line nor action, and an

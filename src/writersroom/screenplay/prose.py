@@ -2,10 +2,12 @@
 
 Lenient in what it reads: a chatty preamble, markdown, Fountain cues (`NAME` on its own line,
 then the speech, or `NAME:` above it), `NAME: words`, `NAME (beat): words`, `NAME: (beat) words`,
-full-width colons and Chinese scene headings. Strict in what it keeps: only the cast speaks (a
-first or last name is read as its character; a stranger's speech is neither a line nor action), a
-line said twice is kept once, and a scene needs a heading, an action and at least one line.
-Problems are ValueErrors worded for the model that wrote the scene.
+dialogue written as prose (`Lily shrugs, "Not yet."`), full-width colons, Chinese scene headings,
+and a scene without a heading that goes on where the one before it was. Strict in what it
+keeps: only the cast speaks (a first or last name is read as its character; a stranger's speech
+is neither a line nor action), a line said twice is kept once, and a scene needs a heading (or a
+scene before it), an action and at least one line. Problems are ValueErrors worded for the model
+that wrote the scene.
 """
 
 from __future__ import annotations
@@ -116,7 +118,11 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scen
             cue = None
             continue
         bare = CUE.match(row)
-        if bare and (row.isupper() or bare.group("colon")) and not TRANSITION.match(row):
+        if (
+            bare
+            and (bare.group("name").isupper() or bare.group("colon"))
+            and not TRANSITION.match(row)
+        ):
             # `SARAH`, `SARAH (V.O.)`, `Sarah:` or `SARAH: (softly)`, the speech below it; a
             # stranger's cue (with a colon, or in capitals outside a speech) hides what follows
             name = bare.group("name")
