@@ -114,7 +114,7 @@ def _write_scenes(
             told: str = told,
         ) -> Scene:
             place = earlier[-1].heading if earlier else ""
-            scene = prose.read_scene(text, number, cast, place)
+            scene = prose.read_scene(text, number, cast, place, told)
             scene = quality.without_echoes(scene, asked, told)
             if number == 1:
                 scene = _open_fast(scene)

@@ -199,9 +199,17 @@ def test_an_answer_without_a_heading_goes_on_where_the_scene_before_was() -> Non
         ("Lin Mei", "You kept my mother's file."),
         ("Victor Hale", "It was never hers."),
     ]
-    assert prose.read_scene(
-        "EXT. ROOF - DAY\n" + text, 2, CAST, "INT. ARCHIVE - NIGHT"
-    ).heading == ("EXT. ROOF - DAY")
+    roof = "EXT. ROOF - DAY\n" + text
+    assert prose.read_scene(roof, 2, CAST, "INT. ARCHIVE - NIGHT").heading == "EXT. ROOF - DAY"
+
+
+def test_an_answer_without_action_has_the_outlines_beats_for_it() -> None:
+    spoken = "EXT. ROOF - DAY\n\nLin Mei: Give me the key.\nVictor Hale: Take it."
+    assert prose.read_scene(spoken, 2, CAST, "", "Mei takes the key.").action == (
+        "Mei takes the key."
+    )
+    with pytest.raises(ValueError, match="no action"):
+        prose.read_scene(spoken, 2, CAST)
 
 
 @pytest.mark.parametrize(("beats", "sizes"), [(2, [1, 1]), (5, [2, 2, 1]), (12, [3, 3, 3, 3])])

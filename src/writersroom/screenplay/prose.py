@@ -89,12 +89,14 @@ class CastNames:
         return said.pop() if len(said) == 1 else None
 
 
-def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scene:
-    """The first scene in `text`, numbered `number`; an answer without a heading goes on at
-    `place` (the heading of the scene before it), where one is given.
+def read_scene(text: str, number: int, cast: list[str], place: str = "", beats: str = "") -> Scene:
+    """The first scene in `text`, numbered `number`. Where they are given, an answer without a
+    heading goes on at `place` (the heading of the scene before it), and one without action
+    has `beats` (what the outline says happens in it) for its action.
 
     Raises:
-        ValueError: no heading (and no place), no action, or nobody of the cast speaks.
+        ValueError: no heading (and no place), no action (and no beats), or nobody of the cast
+            speaks.
     """
     names = CastNames(cast)
     written = [_clean(row) for row in text.splitlines()]
@@ -164,6 +166,8 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "") -> Scen
             f"nobody of the cast speaks in scene {number}{who}: write dialogue as NAME: words, "
             f"with these names: {', '.join(cast)}"
         )
+    if not action and beats.strip():
+        action = [beats.strip()]
     if not action:
         raise ValueError(f"scene {number} has no action: after the heading, say what we see")
     return Scene(
