@@ -183,8 +183,9 @@ SEEN = {  # a contradiction no rule reads: the agent's own finding
 def test_the_continuity_agents_findings_go_to_the_editor_and_alone_send_nothing_back(
     tmp_path: Path,
 ) -> None:
-    """The agent's errors the rules disprove are warnings; the rest stay errors for the editor
-    and the person, and the script goes back only when the editor (or a rule) says so."""
+    """The agent's claims the rules disprove in full are dropped, its deaths nobody has died
+    are warnings; the rest stay errors for the editor and the person, and the script goes back
+    only when the editor (or a rule) says so."""
     replies = answers()
     replies["check_continuity"] = [{"issues": [*MADE_UP, SEEN]}]
     project = make_project(tmp_path / "p", replies)
@@ -194,8 +195,7 @@ def test_the_continuity_agents_findings_go_to_the_editor_and_alone_send_nothing_
     report = json.loads(rows(project, "select content from drafts where kind = 'continuity'")[0][0])
     weighed = {(i["kind"], i["severity"], i["found_by"]) for i in report["issues"]}
     assert weighed == {
-        ("unknown_speaker", "warning", "agent"),  # Lin Mei is in the cast
-        ("dead_character", "warning", "agent"),  # nobody has died
+        ("dead_character", "warning", "agent"),  # nobody has died (Lin Mei is in the cast)
         ("relationship", "error", "agent"),  # no rule reads it: it stands, for the editor
     }
     review = calls(project, "review_script")[0]["messages"][-1]["content"]

@@ -61,28 +61,29 @@ def known_dead(rules: Rules) -> set[str]:
 
 
 def weigh(agent: list[ContinuityIssue], rules: Rules) -> list[ContinuityIssue]:
-    """The agent's issues, its errors of a kind the rules check in full made warnings where the
-    rules (after their pass) do not agree: a speaker outside the cast or a drifted name where
-    the rules raised none in that scene (they read every cue against the cast), a dead
-    character where the issue names nobody the ledger or the script has dead.
+    """The agent's issues, less the claims the rules (after their pass) disprove in full: a
+    speaker outside the cast or a drifted name in a scene where the rules raised none (they
+    read every cue against the cast). Its errors about a dead character are made warnings where
+    the issue names nobody the ledger or the script has dead (the rules may miss a death told
+    in other words).
 
-    A small model makes these up: the embedded one called cast members unknown speakers and
-    living people dead in a first episode, and its editor sent the script back for them. The
-    warnings still reach the person."""
+    A small model makes these up: the embedded one called cast members unknown speakers ("Alice
+    is unknown in the scene", of the lead) and living people dead in a first episode, and its
+    editor sent the script back for them."""
     raised = {(i.kind, i.scene) for i in rules.issues}
     dead = known_dead(rules)
 
     def stands(issue: ContinuityIssue) -> bool:
-        if issue.severity != "error":
+        if issue.severity != "error" or issue.kind != "dead_character":
             return True
-        if issue.kind in CUES:
-            return (issue.kind, issue.scene) in raised
-        if issue.kind == "dead_character":
-            named = rules.names.find(f"{issue.description} {issue.evidence}")
-            return any(m.name in dead for m in named)
-        return True
+        named = rules.names.find(f"{issue.description} {issue.evidence}")
+        return any(m.name in dead for m in named)
 
-    return [i if stands(i) else i.model_copy(update={"severity": "warning"}) for i in agent]
+    return [
+        i if stands(i) else i.model_copy(update={"severity": "warning"})
+        for i in agent
+        if i.kind not in CUES or (i.kind, i.scene) in raised
+    ]
 
 
 def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> list[ContinuityIssue]:
