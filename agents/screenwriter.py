@@ -8,6 +8,8 @@ the schema and refused when it repeats an earlier one; other models answer with 
 
 from __future__ import annotations
 
+import re
+
 from writersroom.agents._drafts import dump, language, remembered, revision_request
 from writersroom.continuity import quality
 from writersroom.room import prompting
@@ -115,7 +117,7 @@ def _write_scenes(
         ) -> Scene:
             place = earlier[-1].heading if earlier else ""
             scene = prose.read_scene(text, number, cast, place, told)
-            scene = quality.without_echoes(scene, asked, told)
+            scene = _introduced_once(quality.without_echoes(scene, asked, told), earlier)
             if number == 1:
                 scene = _open_fast(scene)
             if number == len(plan):
@@ -156,6 +158,18 @@ def _write_scenes(
             )
         )
     return Script(episode=outline.number, title=outline.title, scenes=scenes)
+
+
+def _introduced_once(scene: Scene, earlier: list[Scene]) -> Scene:
+    """The scene's action with the speakers of earlier scenes named as the cast spells them,
+    not in capitals: a screenplay introduces a character in capitals once (the embedded model
+    wrote "ALICE smiles warmly" in a second scene's action, after Alice had spoken)."""
+    action = scene.action
+    for speaker in {line.speaker for s in earlier for line in s.lines}:
+        for part in speaker.split():
+            if part.upper() != part:
+                action = re.sub(rf"\b{re.escape(part.upper())}\b", part, action)
+    return scene.model_copy(update={"action": action})
 
 
 def _open_fast(scene: Scene) -> Scene:

@@ -302,3 +302,18 @@ def test_the_editors_low_scores_rewrite_the_scenes_they_are_about(
     ]
     kept = {1, 2} - {int(name[-1]) for name in rewritten}
     assert all(drafts[1][n - 1] == drafts[0][n - 1] for n in kept)
+
+
+def test_a_character_met_in_an_earlier_scene_is_not_introduced_again_in_capitals(
+    tmp_path: Path,
+) -> None:
+    scene_2 = SCENE_2.replace(
+        "Mei pulls a yellowed file.", "MEI pulls a yellowed file. LIN YUE is gone. CCTV blinks."
+    )
+    replies = answers() | {"write_scene": [SCENE_1, scene_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    assert json.loads(script[0])["scenes"][1]["action"] == (
+        "Mei pulls a yellowed file. Lin Yue is gone. CCTV blinks. Chen Hao steps out of the dark."
+    )
