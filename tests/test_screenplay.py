@@ -172,6 +172,16 @@ def test_dialogue_written_as_prose_is_read_as_lines() -> None:
     assert scene.action.startswith("Lily enters the wedding venue, looking confident")
 
 
+def test_a_sound_written_as_a_line_is_not_spoken() -> None:
+    """The embedded screenwriter's first line of an episode: `LILY: WAKEUP SOUNDS`."""
+    text = (
+        "INT. HOSPITAL - DAY\n\nLily is asleep.\n\nLILY: WAKEUP SOUNDS\nJACK: You look nervous.\n"
+        "LILY: GET OUT!\n"
+    )
+    lines = prose.read_scene(text, 1, ["Lily", "Jack"]).lines
+    assert [line.text for line in lines] == ["You look nervous.", "GET OUT!"]
+
+
 def test_narration_after_a_quoted_speech_is_not_spoken() -> None:
     text = (
         "INT. WEDDING VENUE - DAY\n\nGuests whisper.\n\n"

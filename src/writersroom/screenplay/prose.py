@@ -39,6 +39,7 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
 TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
 QUOTED = re.compile(r'["“]([^"“”]{1,600})["”]')  # what is said, in prose dialogue
+SOUND = re.compile(r"^[A-Z'-]+(?: [A-Z'-]+)+$")  # "WAKEUP SOUNDS" as a line: a sound, not speech
 NARRATED = re.compile(r'(?<=[,.!?…，。！？])["”]\s*\S.*$')  # narration after a speech's quote
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
 SENTENCES = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)\s*")
@@ -235,11 +236,11 @@ def _is_sentence(name: str) -> bool:
 
 def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
     """Keep a speech once, without the stage directions written inside it (a voice would
-    read them aloud)."""
+    read them aloud); words in capitals without a stop are a sound, not a speech."""
     words = NARRATED.sub("", INLINE_PAREN.sub(" ", _plain(text)))  # 'Hi," she says, ...'
     words = clip(SPACE.sub(" ", words).strip(), MAX_LINE).rstrip(",，")
     words = words.strip("()（）[] ")  # a beat the answer broke off in: "SARAH: ("
-    said = any(ch.isalnum() for ch in words)
+    said = any(ch.isalnum() for ch in words) and not SOUND.match(words)
     if not said or any(line.text.casefold() == words.casefold() for line in lines):
         return
     lines.append(Line(speaker=speaker, text=words, parenthetical=paren.strip()[:80]))
