@@ -189,3 +189,35 @@ def test_the_agents_errors_of_kinds_the_rules_check_stand_only_where_the_rules_a
         ("dead_character", 1, "warning"),
         ("dead_character", 3, "error"),
     }
+
+
+def test_one_piece_of_evidence_cited_for_three_kinds_is_a_walked_list_and_dropped(
+    tmp_path: Path,
+) -> None:
+    """The embedded agent cited one action paragraph as a location, timeline, prop and age
+    error in turn; a contradiction has one kind, so none of them stands. Evidence given for
+    two kinds, and the agent's other findings, stay."""
+    script = tmp_path / "ward.fountain"
+    script.write_text(SCRIPT)
+    action = "Mei checks the drip. Hao watches her from the bed; they have never met."
+    walked = [
+        issue(kind, 1, f"The {kind} of Mei has changed from the earlier episode.")
+        | {"severity": "warning", "evidence": action}
+        for kind in ("location", "timeline", "prop", "age")
+    ]
+    pair = [
+        issue(kind, 2, "Hao wears his hospital gown on the roof, where it is winter")
+        | {"severity": "warning", "evidence": "scene 2: EXT. HOSPITAL ROOF - NIGHT"}
+        for kind in ("appearance", "location")
+    ]
+    endpoint = RecordedOpenAI(agent_report(*walked, SISTER, *pair))
+    with endpoint as base_url:
+        project_config(tmp_path, base_url)
+        result = wr("check", str(script), "--model", "loopback:checker-7b", "--json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    agent = {
+        (i["kind"], i["scene"])
+        for i in json.loads(result.stdout)["issues"]
+        if i["found_by"] == "agent"
+    }
+    assert agent == {("relationship", 2), ("appearance", 2), ("location", 2)}

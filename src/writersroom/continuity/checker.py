@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from writersroom.agents import continuity
 from writersroom.config import ProjectConfig, check_models, load_config
+from writersroom.continuity import quality
 from writersroom.continuity.canon import Canon, CanonCharacter, Known
 from writersroom.continuity.rules import Rules
 from writersroom.memory import Memory, open_database
@@ -34,6 +35,7 @@ from writersroom.screenplay import fountain
 
 MAX_ISSUES = 50  # a report's bound (schemas.ContinuityReport)
 CUES = {"unknown_speaker", "name_drift"}  # the rules read every cue against the cast
+KINDS_WALKED = 3  # one piece of evidence cited for this many kinds: a list walked, not a finding
 
 
 def canon_for(memory: Memory, bible: SeriesBible, episode: int) -> Canon:
@@ -67,11 +69,18 @@ def weigh(agent: list[ContinuityIssue], rules: Rules) -> list[ContinuityIssue]:
     the issue names nobody the ledger or the script has dead (the rules may miss a death told
     in other words).
 
+    Issues that cite one piece of evidence for `KINDS_WALKED` or more kinds are dropped too: a
+    contradiction has one kind, and a model that cites the same paragraph as a location, a
+    prop, an age and an appearance error has walked the list of kinds, not read the script.
+
     A small model makes these up: the embedded one called cast members unknown speakers ("Alice
     is unknown in the scene", of the lead) and living people dead in a first episode, and its
-    editor sent the script back for them."""
+    editor sent the script back for them. It also reported "The location of Lily and Mrs.
+    Thompson has changed from the earlier episode." of a first episode, then the same of their
+    timeline, prop, knowledge, relationship, appearance and age, each citing scene 2's action."""
     raised = {(i.kind, i.scene) for i in rules.issues}
     dead = known_dead(rules)
+    walked = _walked(agent)
 
     def stands(issue: ContinuityIssue) -> bool:
         if issue.severity != "error" or issue.kind != "dead_character":
@@ -82,8 +91,21 @@ def weigh(agent: list[ContinuityIssue], rules: Rules) -> list[ContinuityIssue]:
     return [
         i if stands(i) else i.model_copy(update={"severity": "warning"})
         for i in agent
-        if i.kind not in CUES or (i.kind, i.scene) in raised
+        if (i.kind not in CUES or (i.kind, i.scene) in raised) and _cited(i) not in walked
     ]
+
+
+def _cited(issue: ContinuityIssue) -> str:
+    """An issue's evidence, as words to compare."""
+    return " ".join(quality.words(issue.evidence))
+
+
+def _walked(agent: list[ContinuityIssue]) -> set[str]:
+    """The evidence (`_cited`) the agent gives for `KINDS_WALKED` or more kinds of issue."""
+    kinds: dict[str, set[str]] = {}
+    for issue in agent:
+        kinds.setdefault(_cited(issue), set()).add(issue.kind)
+    return {cited for cited, seen in kinds.items() if cited and len(seen) >= KINDS_WALKED}
 
 
 def merge(rules: list[ContinuityIssue], agent: list[ContinuityIssue]) -> list[ContinuityIssue]:
