@@ -219,3 +219,37 @@ def test_echoes_of_the_instructions_are_cut_from_the_action() -> None:
     told = "Chen Hao catches her with the file."  # the outline's beats for the scene
     echo = quality.without_echoes(scene_with("Now write scene 2 of 3 only.", "Run."), ASKED, told)
     assert echo.action == told and [line.text for line in echo.lines] == ["Run."]
+
+
+@pytest.mark.parametrize(
+    ("premise", "roles"),
+    [
+        (
+            "A lighthouse keeper's daughter finds her drowned mother's diary in the new owner's "
+            "desk.",
+            {"keeper", "daughter", "mother", "owner"},
+        ),
+        (
+            "A disgraced chef cooks for the food critic who ended her career.",
+            {"chef", "critic"},
+        ),
+        (
+            "A debt collector falls for the widow whose house he came to seize.",
+            {"collector", "widow"},
+        ),
+        ("A broke violinist marries a cold CEO.", {"musician", "ceo"}),
+        ("房东的女儿爱上了欠债的租客", {"owner", "daughter", "tenant"}),
+    ],
+)
+def test_the_premises_trades_and_relations_are_its_roles(premise: str, roles: set[str]) -> None:
+    assert quality.premise_roles(premise) == roles
+
+
+def test_a_role_is_kept_by_any_word_of_its_family() -> None:
+    kept = bible(
+        "A pianist falls for the landlord she owes.",
+        ["musician", "landlord"],
+        ["She plays for him.", "He raises the rent."],
+    )
+    assert quality.lost_roles(kept, "A broke violinist falls for her owner.") == []
+    assert quality.lost_roles(kept, "A debt collector falls for a violinist.") == ["collector"]

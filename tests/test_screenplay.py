@@ -287,3 +287,24 @@ def test_a_sentence_said_again_in_the_action_is_kept_once() -> None:
         ["李华", "张明"],
     )
     assert chinese.action == "李华走进病房。她看见了文件。"
+
+
+def test_a_heading_that_runs_on_after_its_time_of_day_ends_there_and_the_rest_is_action() -> None:
+    """What the embedded screenwriter wrote as a scene 2 heading (the reader had kept it all,
+    in capitals, as the heading)."""
+    text = (
+        "INT. Hotel room - Day, where Eva and John meet. Eva sits at a table by the window.\n\n"
+        "John hands her the ring.\n\nLin Mei: You kept it.\nVictor Hale: I kept everything."
+    )
+    scene = prose.read_scene(text, 2, CAST)
+    assert scene.heading == "INT. HOTEL ROOM - DAY"
+    assert scene.action == (
+        "where Eva and John meet. Eva sits at a table by the window. John hands her the ring."
+    )
+    chinese = prose.read_scene(
+        "内景 医院病房 - 晚上。林梅走进病房。\n\n沈总：你来了。", 1, ["林梅", "沈总"]
+    )
+    assert (chinese.heading, chinese.action) == ("内景 医院病房 - 晚上", "林梅走进病房。")
+    for heading in ("INT. MR. SMITH'S HOUSE - NIGHT", "EXT. ROOF - DAY (FLASHBACK)"):
+        kept = prose.read_scene(f"{heading}\n\nRain.\n\nLin Mei: Go.", 1, CAST)
+        assert (kept.heading, kept.action) == (heading, "Rain.")

@@ -95,18 +95,20 @@ def test_a_bible_that_keeps_losing_them_is_not_asked_a_third_time(tmp_path: Path
     assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(2,)]
 
 
-def test_characters_named_by_their_roles_are_given_names(tmp_path: Path) -> None:
+def test_characters_named_by_their_roles_or_by_a_placeholder_are_given_names(
+    tmp_path: Path,
+) -> None:
     kept = answers()["develop_series"][0]
     roles = json.loads(json.dumps(kept))
     roles["characters"][0]["name"] = "Nurse"
-    roles["characters"][1]["name"] = "The Patient"
+    roles["characters"][1]["name"] = "John Doe"  # the embedded model's name for a critic
     replies = answers() | {"develop_series": [roles, kept]}
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
     assert result.returncode == 0, result.stderr
     asked = [c for c in read_calls(project) if c["task"] == "develop_series"]
     assert len(asked) == 2
-    assert "Nurse, The Patient are roles, not names" in asked[1]["messages"][-1]["content"]
+    assert "Nurse, John Doe are not names" in asked[1]["messages"][-1]["content"]
     (content,) = rows(project, "select content from drafts where kind = 'bible'")
     names = [c["name"] for c in json.loads(content[0])["characters"]]
     assert names == [c["name"] for c in kept["characters"]]

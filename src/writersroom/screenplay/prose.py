@@ -30,6 +30,12 @@ CUE = re.compile(  # a speaker's name alone on its line, the speech on the lines
     r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*(?:\((?P<ext>[^()]{0,80})\))?"
     r"\s*(?P<colon>[:：]\s*(?:\((?P<after>[^()]{0,80})\))?)?$"
 )
+HEADING_ENDS = re.compile(  # the time of day, then a description the heading has run on into
+    r"^(?P<heading>.+?(?:\b(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DAWN|DUSK|SUNSET|SUNRISE|NOON|"
+    r"MIDNIGHT|LATER|CONTINUOUS)\b|白天|夜晚|晚上|早上|上午|中午|下午|清晨|凌晨|傍晚|黄昏|深夜|[日夜晨晚]))\s*[,.;，。；]\s*"
+    r"(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
 TRANSITION = re.compile(r"^[A-Z .]+(?:TO|OUT|IN)[:.]?$")  # CUT TO:, FADE OUT.
 SAID = re.compile(  # what follows a speaker's name in prose dialogue
     r"^(?:\s*[\u4e00-\u9fff]{0,12}[说道问答喊叫]|\s+(?:\w+ly\s+)?(?:says|said|asks|asked|"
@@ -103,13 +109,14 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "", beats: 
     written = [_clean(row) for row in text.splitlines()]
     rows = [row.strip('"“”') for row in written]
     start = next((i for i, row in enumerate(rows) if HEADING.match(row)), None)
+    action: list[str] = []
     if start is not None:
-        heading = rows[start].upper() if rows[start].isascii() else rows[start]
+        heading, spilled = _heading(rows[start])
+        action += [spilled] if spilled else []
     elif place:
         start, heading = -1, place
     else:
         raise ValueError("the scene has no heading: begin with INT. or EXT. PLACE - DAY/NIGHT")
-    action: list[str] = []
     lines: list[Line] = []
     strangers: list[str] = []
     cue: str | None = None
@@ -221,6 +228,15 @@ def _told(row: str, names: CastNames) -> tuple[str, str] | None:
             if who and len(words) >= count:
                 return who, " ".join(q.group(1).strip() for q in QUOTED.finditer(row))
     return None
+
+
+def _heading(row: str) -> tuple[str, str]:
+    """A heading row as the heading (in capitals where it is English) and the description it
+    ran on into after its time of day, which is action: "INT. Hotel room - Day, where Eva and
+    John meet. Eva sits at a table." """
+    ends = HEADING_ENDS.match(row)
+    heading, rest = (ends.group("heading"), ends.group("rest")) if ends else (row, "")
+    return (heading.upper() if heading.isascii() else heading), rest
 
 
 def _is_name(written: str) -> bool:
