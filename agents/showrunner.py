@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import Any
 
 from writersroom.agents._drafts import dump, earlier, language, remembered, revision_request
 from writersroom.continuity import quality
@@ -114,6 +116,18 @@ def _turn(number: int) -> str:
     return TURNS[(number - 2) % len(TURNS)]
 
 
+def outline_schema(number: int) -> dict[str, Any]:
+    """EpisodeOutline's schema with what the room already knows fixed (the episode's number,
+    its target runtime) and every beat within that runtime. The embedded model, free to write
+    a beat at up to 600 s, put the last one at 130-140 s of a 90 s episode three times over."""
+    schema = copy.deepcopy(EpisodeOutline.model_json_schema())
+    fields = schema["properties"]
+    fields["number"] = {"type": "integer", "enum": [number]}
+    fields["target_runtime_seconds"] = {"type": "integer", "enum": [TARGET_RUNTIME_SECONDS]}
+    schema["$defs"]["Beat"]["properties"]["at_seconds"]["maximum"] = TARGET_RUNTIME_SECONDS
+    return schema
+
+
 def outline_episode(
     room: Room,
     bible: SeriesBible,
@@ -133,6 +147,7 @@ def outline_episode(
         "outline_episode",
         EpisodeOutline,
         check,
+        json_schema=outline_schema(number),
         bible=dump(bible),
         earlier=earlier(summaries),
         memory=remembered(room, logline),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from conftest import answers, make_project, rows, wr
+from conftest import RecordedOpenAI, answers, make_project, rows, wr
 
 from writersroom.providers.scripted import read_calls
 
@@ -112,3 +113,37 @@ def test_characters_named_by_their_roles_or_by_a_placeholder_are_given_names(
     (content,) = rows(project, "select content from drafts where kind = 'bible'")
     names = [c["name"] for c in json.loads(content[0])["characters"]]
     assert names == [c["name"] for c in kept["characters"]]
+
+
+def test_the_outline_is_asked_for_with_its_number_runtime_and_beats_within_it(
+    tmp_path: Path,
+) -> None:
+    """The embedded model, free to write a beat at up to 600 s, put the last one at 130-140 s
+    of a 90 s episode three times and the run ended: the request's schema now holds what the
+    room knows (the episode's number, its runtime) and every beat within that runtime."""
+    replies = answers()
+
+    def answer(body: dict[str, Any]) -> str:
+        title = body["response_format"]["json_schema"]["schema"]["title"]
+        task = {"SeriesBible": "develop_series", "EpisodeOutline": "outline_episode"}[title]
+        return json.dumps(replies[task][0])
+
+    endpoint = RecordedOpenAI(answer)
+    with endpoint as base_url:
+        project = make_project(
+            tmp_path / "p",
+            extra_toml=f'showrunner = "loopback:room-7b"\n\n[providers.loopback]\nkind = "openai"\n'
+            f'base_url = "{base_url}"\napi_key = "sk-local"\n',
+        )
+        result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (outline,) = [
+        body["response_format"]["json_schema"]["schema"]
+        for body in endpoint.bodies
+        if body["response_format"]["json_schema"]["schema"]["title"] == "EpisodeOutline"
+    ]
+    assert outline["properties"]["number"]["enum"] == [1]
+    assert outline["properties"]["target_runtime_seconds"]["enum"] == [90]
+    assert outline["$defs"]["Beat"]["properties"]["at_seconds"]["maximum"] == 90
+    (kept,) = rows(project, "select content from drafts where kind = 'outline'")
+    assert json.loads(kept[0])["beats"] == replies["outline_episode"][0]["beats"]
