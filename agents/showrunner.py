@@ -31,6 +31,17 @@ LOGLINE = re.compile(  # "2: ...", "Episode 2 [a betrayal]: ...", "第2集：...
     re.IGNORECASE,
 )
 LOGLINE_TOKENS = 30  # a logline under fifteen words, with its number
+STAND_INS = {  # names that stand for anybody, as a small model fills them in -> names of their own
+    "john doe": "Daniel Reyes",
+    "jane doe": "Clara Whitfield",
+    "john smith": "Owen Mercer",
+    "jane smith": "Nora Castell",
+    "joe bloggs": "Felix Hart",
+    "张三": "林晓",
+    "李四": "陈浩",
+    "王五": "赵磊",
+    "赵六": "孙悦",
+}
 
 
 def develop_series(
@@ -58,8 +69,31 @@ def develop_series(
         again = draft(problems, bible)
         if quality.first_draft_faults(again, premise)[0] < faults:
             bible = again
+    bible = own_names(bible)
     copies = quality.copied_loglines(bible)
     return _distinct_loglines(room, bible, copies) if copies else bible
+
+
+def own_names(bible: SeriesBible) -> SeriesBible:
+    """The bible with each character called by a stand-in name ("John Doe", "张三") renamed
+    (`STAND_INS`) wherever the bible says it, the given and family names on their own too.
+
+    The embedded model called a debt collector and a widow John Doe and Jane Smith and, asked
+    for names of their own, wrote the same again: a name is not a choice to spend a call on."""
+    text = bible.model_dump_json()
+    for character in bible.characters:
+        own = STAND_INS.get(" ".join(character.name.casefold().split()))
+        if own is None:
+            continue
+        pairs = [(character.name, own)]
+        written, renamed = character.name.split(), own.split()
+        if len(written) == len(renamed) > 1:  # "John" and "Doe" on their own
+            pairs += zip(written, renamed, strict=True)
+        for old, new in pairs:
+            for was, now in ((old, new), (old.upper(), new.upper())):
+                whole = rf"\b{re.escape(was)}\b" if was.isascii() else re.escape(was)
+                text = re.sub(whole, now, text)
+    return SeriesBible.model_validate_json(text)
 
 
 def _distinct_loglines(

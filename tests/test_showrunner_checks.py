@@ -8,7 +8,9 @@ from typing import Any
 
 from conftest import RecordedOpenAI, answers, make_project, rows, wr
 
+from writersroom.agents import showrunner
 from writersroom.providers.scripted import read_calls
+from writersroom.schemas import SeriesBible
 
 
 def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
@@ -96,20 +98,18 @@ def test_a_bible_that_keeps_losing_them_is_not_asked_a_third_time(tmp_path: Path
     assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(2,)]
 
 
-def test_characters_named_by_their_roles_or_by_a_placeholder_are_given_names(
-    tmp_path: Path,
-) -> None:
+def test_characters_named_by_their_roles_are_given_names(tmp_path: Path) -> None:
     kept = answers()["develop_series"][0]
     roles = json.loads(json.dumps(kept))
     roles["characters"][0]["name"] = "Nurse"
-    roles["characters"][1]["name"] = "John Doe"  # the embedded model's name for a critic
+    roles["characters"][1]["name"] = "The Patient"
     replies = answers() | {"develop_series": [roles, kept]}
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
     assert result.returncode == 0, result.stderr
     asked = [c for c in read_calls(project) if c["task"] == "develop_series"]
     assert len(asked) == 2
-    assert "Nurse, John Doe are not names" in asked[1]["messages"][-1]["content"]
+    assert "Nurse, The Patient are roles, not names" in asked[1]["messages"][-1]["content"]
     (content,) = rows(project, "select content from drafts where kind = 'bible'")
     names = [c["name"] for c in json.loads(content[0])["characters"]]
     assert names == [c["name"] for c in kept["characters"]]
@@ -147,3 +147,41 @@ def test_the_outline_is_asked_for_with_its_number_runtime_and_beats_within_it(
     assert outline["$defs"]["Beat"]["properties"]["at_seconds"]["maximum"] == 90
     (kept,) = rows(project, "select content from drafts where kind = 'outline'")
     assert json.loads(kept[0])["beats"] == replies["outline_episode"][0]["beats"]
+
+
+def test_stand_in_names_are_renamed_by_the_room_not_asked_for_again(tmp_path: Path) -> None:
+    """The embedded model called its debt collector and widow John Doe and Jane Smith, and
+    asked again, wrote the same: the room gives them names of their own wherever the bible
+    says them, and asks nobody."""
+    bible = answers()["develop_series"][0]
+    bible["characters"][0]["name"] = "John Doe"
+    bible["characters"][1]["name"] = "Jane Smith"
+    bible["logline"] = "John Doe learns that Jane took the Johnson file from Doe Street."
+    bible["season_arc"][0]["logline"] = "JOHN DOE finds the birth record."
+    project = make_project(
+        tmp_path / "p",
+        answers() | {"develop_series": [bible]},
+        extra_toml='\n[room]\ncheckpoints = ["approve_outline"]\n',
+    )
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    (content,) = rows(project, "select content from drafts where kind = 'bible'")
+    kept = json.loads(content[0])
+    assert [c["name"] for c in kept["characters"]] == ["Daniel Reyes", "Nora Castell", "Chen Hao"]
+    assert (
+        kept["logline"] == "Daniel Reyes learns that Nora took the Johnson file from Reyes Street."
+    )
+    assert kept["season_arc"][0]["logline"] == "DANIEL REYES finds the birth record."
+    assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(1,)]
+    (outline,) = [c for c in read_calls(project) if c["task"] == "outline_episode"]
+    asked = outline["messages"][-1]["content"]
+    assert "Daniel Reyes" in asked and "John Doe" not in asked
+
+
+def test_a_chinese_stand_in_name_is_renamed_inside_chinese_text() -> None:
+    bible = SeriesBible.model_validate(answers()["develop_series"][0])
+    bible.characters[0].name = "张三"
+    bible = bible.model_copy(update={"logline": "张三发现李华是她的姐姐。"})
+    renamed = showrunner.own_names(bible)
+    assert renamed.characters[0].name == "林晓"
+    assert renamed.logline == "林晓发现李华是她的姐姐。"

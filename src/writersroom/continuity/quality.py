@@ -41,19 +41,6 @@ JUNK = re.compile(
 SENTENCE = re.compile(r"(?<=[.!?。！？])(?<!INT\.)(?<!EXT\.)\s*")  # a heading's INT. ends none
 LABEL = re.compile(r"\W*(\w+)\s*(?::|\d)")  # a field's name and a colon, or a number
 TITLES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
-PLACEHOLDERS = {  # names that stand for anybody: a form's example, not a character
-    "john doe",
-    "jane doe",
-    "john smith",
-    "jane smith",
-    "joe bloggs",
-    "john q public",
-    "张三",
-    "李四",
-    "王五",
-    "赵六",
-    "某某",
-}
 
 
 def words(text: str) -> list[str]:
@@ -311,23 +298,16 @@ def role_names(bible: SeriesBible) -> list[str]:
     return named
 
 
-def placeholder_names(bible: SeriesBible) -> list[str]:
-    """Characters called by a name that stands for anybody ("John Doe", "张三")."""
-    stock = {" ".join(words(name)) for name in PLACEHOLDERS}
-    return [c.name for c in bible.characters if " ".join(words(c.name)) in stock]
-
-
 def first_draft_faults(bible: SeriesBible, premise: str) -> tuple[int, str]:
     """How many faults a first bible draft is revised for (each premise role lost, each
-    character named by a role or by a placeholder name), and the notes that say so."""
-    lost = lost_roles(bible, premise)
-    named = role_names(bible) + placeholder_names(bible)
+    character named by a role), and the notes that say so."""
+    lost, named = lost_roles(bible, premise), role_names(bible)
     notes = [lost_problem(lost)] if lost else []
     if named:
         notes.append(
-            f"{', '.join(named)} {'is not a name' if len(named) == 1 else 'are not names'}: "
-            "give every character a personal name of their own (given and family name) and "
-            "put what they are in their role"
+            f"{', '.join(named)} {'is a role' if len(named) == 1 else 'are roles'}, not "
+            "names: give every character a personal name (given and family name) and put "
+            "what they are in their role"
         )
     return len(lost) + len(named), "\n".join(notes)
 
