@@ -308,3 +308,22 @@ def test_a_heading_that_runs_on_after_its_time_of_day_ends_there_and_the_rest_is
     for heading in ("INT. MR. SMITH'S HOUSE - NIGHT", "EXT. ROOF - DAY (FLASHBACK)"):
         kept = prose.read_scene(f"{heading}\n\nRain.\n\nLin Mei: Go.", 1, CAST)
         assert (kept.heading, kept.action) == (heading, "Rain.")
+
+
+def test_speeches_written_as_a_list_are_read_as_their_speakers_lines() -> None:
+    """What the embedded screenwriter wrote for a wedding scene: the reader had kept every row,
+    dashes and other speakers' names included, as the first speaker's ten lines."""
+    text = (
+        "INT. WEDDING HALL - DAY\n\nThe guests turn as Mei walks in.\n\nVICTOR HALE\n"
+        "- This isn't right.\n-JULIA:\n- We need to know what's happening!\n"
+        "-LIN MEI: It's all a big lie.\n-Victor: What do you mean?\n\n"
+        "1. Lin Mei: (smiling) Everything."
+    )
+    scene = prose.read_scene(text, 1, CAST)
+    assert [(line.speaker, line.text) for line in scene.lines] == [
+        ("Victor Hale", "This isn't right."),
+        ("Lin Mei", "It's all a big lie."),
+        ("Victor Hale", "What do you mean?"),
+        ("Lin Mei", "Everything."),
+    ]
+    assert scene.action == "The guests turn as Mei walks in."

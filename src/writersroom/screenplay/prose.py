@@ -50,6 +50,7 @@ NARRATED = re.compile(r'(?<=[,.!?…，。！？])["”]\s*\S.*$')  # narration 
 INLINE_PAREN = re.compile(r"[(（][^()（）]{0,80}[)）]")
 SENTENCES = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)\s*")
 MARKUP = re.compile(r"[*_#>`]+")
+LIST_MARK = re.compile(r"^(?:[-–—•·]+|\d{1,2}[.)](?=\s))\s*")  # "- LILY: ...", "2. LILY: ..."
 SPACE = re.compile(r"\s+")
 MAX_ACTION = 600
 MAX_LINE = 600
@@ -57,8 +58,9 @@ SCENES_MIN, SCENES_MAX = 2, 4
 
 
 def _clean(line: str) -> str:
-    """A line as written, without markup and decoding junk (`quality.JUNK`)."""
-    return SPACE.sub(" ", MARKUP.sub("", quality.JUNK.sub("", line))).strip()
+    """A line as written, without markup, a list's dash or number, and decoding junk
+    (`quality.JUNK`)."""
+    return LIST_MARK.sub("", SPACE.sub(" ", MARKUP.sub("", quality.JUNK.sub("", line))).strip())
 
 
 def _plain(line: str) -> str:
