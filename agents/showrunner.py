@@ -151,14 +151,14 @@ def _turn(number: int) -> str:
 
 
 def outline_schema(number: int) -> dict[str, Any]:
-    """EpisodeOutline's schema with what the room already knows fixed (the episode's number,
-    its target runtime) and every beat within that runtime. The embedded model, free to write
-    a beat at up to 600 s, put the last one at 130-140 s of a 90 s episode three times over."""
+    """EpisodeOutline's schema with what the room already knows fixed: the episode's number
+    and its target runtime. (The beats' times are not bounded by the runtime: held to 0-90 s,
+    the embedded model counted its beats in steps of 2-5 s and put the cliffhanger at 15-55 s
+    of 90; beats past the runtime are fitted into it when the outline is read.)"""
     schema = copy.deepcopy(EpisodeOutline.model_json_schema())
     fields = schema["properties"]
     fields["number"] = {"type": "integer", "enum": [number]}
     fields["target_runtime_seconds"] = {"type": "integer", "enum": [TARGET_RUNTIME_SECONDS]}
-    schema["$defs"]["Beat"]["properties"]["at_seconds"]["maximum"] = TARGET_RUNTIME_SECONDS
     return schema
 
 

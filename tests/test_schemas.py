@@ -187,12 +187,13 @@ def test_a_shot_that_names_the_wrong_scene_for_lines_counted_through_the_episode
     assert (shots.shots[1].scene, shots.shots[1].lines) == (1, [2, 9])
 
 
-def test_outline_beats_in_order_and_within_the_runtime() -> None:
+def test_outline_beats_in_order_and_fitted_into_the_runtime() -> None:
     outline = answers()["outline_episode"][0]
-    EpisodeOutline.model_validate(outline)
-    late = {**outline, "beats": [*outline["beats"], {"at_seconds": 95, "description": "late"}]}
-    with pytest.raises(ValidationError, match="after the target runtime of 90 s"):
-        EpisodeOutline.model_validate(late)
+    kept = EpisodeOutline.model_validate(outline)
+    assert [b.at_seconds for b in kept.beats] == [b["at_seconds"] for b in outline["beats"]]
+    counted = [{"at_seconds": 10 * n, "description": f"beat {n}"} for n in range(14)]
+    late = EpisodeOutline.model_validate({**outline, "beats": counted[:11] + counted[13:]})
+    assert [b.at_seconds for b in late.beats] == [0, 7, 14, 21, 28, 35, 42, 48, 55, 62, 69, 90]
     shuffled = {**outline, "beats": outline["beats"][::-1]}
     with pytest.raises(ValidationError, match="beats must be in time order"):
         EpisodeOutline.model_validate(shuffled)
