@@ -8,6 +8,7 @@ from typing import Any
 
 from writersroom.agents._drafts import dump, earlier, language, remembered, revision_request
 from writersroom.continuity import quality
+from writersroom.errors import AnswerError
 from writersroom.room.answers import clip
 from writersroom.room.context import Room
 from writersroom.schemas import MAX_TEXT, EpisodeOutline, SeriesBible
@@ -100,7 +101,9 @@ def _distinct_loglines(
     room: Room, bible: SeriesBible, copies: list[tuple[int, int]]
 ) -> SeriesBible:
     """The bible with the loglines that copy earlier ones written anew, once; a logline that
-    still copies another is dropped (its episode is outlined from the arc so far).
+    still copies another, or that no answer in the attempts gave, is dropped (its episode is
+    outlined from the arc so far): the embedded model, asked for episodes 7 and 8, wrote 1 to 6
+    again three times, and the run had ended there.
 
     They are asked for as a numbered list, each episode told the turn it brings ("3 [a
     betrayal]:"), and the copies are not shown: the embedded model, shown them and asked for
@@ -125,18 +128,21 @@ def _distinct_loglines(
             )
         return written
 
-    new = room.write(
-        AGENT,
-        "rewrite_loglines",
-        read,
-        what="season loglines",
-        max_tokens=LOGLINE_TOKENS * len(bible.season_arc),
-        title=bible.title,
-        logline=bible.logline,
-        characters=", ".join(f"{c.name} ({c.role})" for c in bible.characters),
-        arc=arc,
-        language=language(bible.logline),
-    )
+    try:
+        new = room.write(
+            AGENT,
+            "rewrite_loglines",
+            read,
+            what="season loglines",
+            max_tokens=LOGLINE_TOKENS * len(bible.season_arc),
+            title=bible.title,
+            logline=bible.logline,
+            characters=", ".join(f"{c.name} ({c.role})" for c in bible.characters),
+            arc=arc,
+            language=language(bible.logline),
+        )
+    except AnswerError:  # the copies stay copies, and are dropped below
+        new = {}
     season = [
         e.model_copy(update={"logline": new.get(e.number, e.logline)}) for e in bible.season_arc
     ]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import RecordedOpenAI, answers, make_project, rows, wr
 
 from writersroom.agents import showrunner
@@ -49,21 +50,33 @@ def test_copied_loglines_are_written_anew_on_their_own(tmp_path: Path) -> None:
     assert rows(project, "select count(*) from usage where task = 'develop_series'") == [(1,)]
 
 
-def test_a_logline_still_copied_after_its_rewrite_is_dropped(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "rewrites",
+    [
+        ["2: Chen Hao finds the birth record in the archive."],
+        # what the embedded model wrote, asked for 7 and 8: the arc from 1 again, three times
+        ["1: Lin Mei finds the birth record.\n3 [a reversal]:"] * 3,
+    ],
+    ids=["still-copied", "never-given"],
+)
+def test_a_logline_still_copied_or_never_rewritten_is_dropped(
+    tmp_path: Path, rewrites: list[str]
+) -> None:
     bible = answers()["develop_series"][0]
     bible["season_arc"] = [
         {"number": 1, "logline": "Lin Mei finds the birth record in the archive."},
         {"number": 2, "logline": "Lin Yue finds the birth record in the archive."},
         {"number": 3, "logline": "The board votes."},
     ]
-    again = "2: Chen Hao finds the birth record in the archive."
-    replies = answers() | {"develop_series": [bible], "rewrite_loglines": [again]}
+    replies = answers() | {"develop_series": [bible], "rewrite_loglines": rewrites}
     project = make_project(tmp_path / "p", replies)
     result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
     assert result.returncode == 0, result.stderr
     (content,) = rows(project, "select content from drafts where kind = 'bible'")
     arc = json.loads(content[0])["season_arc"]
     assert [e["number"] for e in arc] == [1, 3]
+    asked = rows(project, "select count(*) from usage where task = 'rewrite_loglines'")
+    assert asked == [(len(rewrites),)]
 
 
 def test_a_bible_that_loses_the_premise_people_is_revised_once(tmp_path: Path) -> None:

@@ -26,5 +26,9 @@ class ModelError(WritersroomError):
         self.model = model
 
 
+class AnswerError(ModelError):
+    """An agent's model was reached but answered nothing usable in all its attempts."""
+
+
 class Busy(Conflict):
     """Another process is running this project's room (see `writersroom.room.runlock`)."""

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from writersroom.errors import ModelError
+from writersroom.errors import AnswerError, ModelError
 from writersroom.providers import AgentModel
 
 T = TypeVar("T", bound=BaseModel)
@@ -165,7 +165,8 @@ def ask(
     is validated with `schema` and `check` either way.
 
     Raises:
-        ModelError: the endpoint failed, or no valid answer came in `attempts` tries.
+        ModelError: the endpoint failed; `AnswerError` (a ModelError): no valid answer came in
+            `attempts` tries.
     """
     bound = model.chat.bind(**model.json_kwargs(json_schema or schema.model_json_schema()))
     return _until_valid(
@@ -281,7 +282,7 @@ def _until_valid(
                     history = [*before, HumanMessage(content=f"{asked.content}\n\n{note}")]
                 raise InvalidAnswer(problem)
     except InvalidAnswer as exc:
-        raise ModelError(
+        raise AnswerError(
             agent, model.name, f"{failure} in {attempts} attempts; last: {exc}"
         ) from None
     raise AssertionError("unreachable: tenacity either returns or raises")
