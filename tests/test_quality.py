@@ -198,6 +198,8 @@ def test_echoes_of_the_instructions_are_cut_from_the_action() -> None:
     story = "Mei pockets the file. Victor wakes and watches her."
     for echo in [
         "Now write scene 2 of 3 only.",
+        # the next scene's instructions, made up: other numbers, the same words
+        "Now write scene 3 of 3 only: The widow asks Victor for money.",
         "At least two characters speak, in 3 to 8 lines Cliffhanger: she must run.",
         "Notes on the previous draft, to address now: Continuity (scene 2) The previous draft "
         "of this scene:",
