@@ -163,6 +163,14 @@ def killed_while_answering(project: Path, premise: str, task: str) -> None:
     run.wait()
 
 
+def on_loopback(agent: str, model: str, base_url: str) -> str:
+    """A project's `extra_toml` that puts `agent` on `model` at an OpenAI-compatible endpoint."""
+    return (
+        f'{agent} = "loopback:{model}"\n\n[providers.loopback]\nkind = "openai"\n'
+        f'base_url = "{base_url}"\napi_key = "sk-local"\n'
+    )
+
+
 class RecordedOpenAI(ThreadingHTTPServer):
     """An OpenAI-compatible chat endpoint on loopback that answers with recorded content (the
     response shape of OpenAI's chat completions) and keeps every request body. `content` is the

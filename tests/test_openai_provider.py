@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RecordedOpenAI, make_project, rows, smollm2, wr
+from conftest import RecordedOpenAI, make_project, on_loopback, rows, smollm2, wr
 from conftest import answers as answers_json
 
 from writersroom.config import ProviderConfig
@@ -94,9 +94,7 @@ def test_two_agents_on_two_providers_in_one_run(tmp_path: Path) -> None:
     endpoint = RecordedOpenAI(critique)
     with endpoint as base_url:
         project = make_project(
-            tmp_path / "p",
-            extra_toml=f'editor = "loopback:critic-7b"\n\n[providers.loopback]\nkind = "openai"\n'
-            f'base_url = "{base_url}"\napi_key = "sk-local"\n',
+            tmp_path / "p", extra_toml=on_loopback("editor", "critic-7b", base_url)
         )
         result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RecordedOpenAI, answers, make_project, rows, wr
+from conftest import RecordedOpenAI, answers, make_project, on_loopback, rows, wr
 
 from writersroom.agents import showrunner
 from writersroom.providers.scripted import read_calls
@@ -140,9 +140,7 @@ def test_the_outline_is_asked_for_with_its_number_and_runtime_fixed(tmp_path: Pa
     endpoint = RecordedOpenAI(answer)
     with endpoint as base_url:
         project = make_project(
-            tmp_path / "p",
-            extra_toml=f'showrunner = "loopback:room-7b"\n\n[providers.loopback]\nkind = "openai"\n'
-            f'base_url = "{base_url}"\napi_key = "sk-local"\n',
+            tmp_path / "p", extra_toml=on_loopback("showrunner", "room-7b", base_url)
         )
         result = wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
     assert result.returncode == 0, result.stderr

@@ -56,10 +56,15 @@ def bigrams(text: str) -> set[tuple[str, str]]:
     return set(itertools.pairwise(tokens)) or {(t, "") for t in tokens}
 
 
+def _numberless(text: str) -> list[str]:
+    """`words`, any number read as "#": an echo of "Now write scene 2 of 3" may be "Now write
+    scene 3 of 3", the next scene's instructions made up."""
+    return ["#" if token.isdigit() else token for token in words(text)]
+
+
 def grams(text: str, n: int = ECHO_GRAM) -> set[tuple[str, ...]]:
-    """Runs of `n` words, any number read as "#": an echo of "Now write scene 2 of 3" may be
-    "Now write scene 3 of 3", the next scene's instructions made up."""
-    tokens = ["#" if token.isdigit() else token for token in words(text)]
+    """Runs of `n` words (`_numberless`)."""
+    tokens = _numberless(text)
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
@@ -74,7 +79,7 @@ def echoes(text: str, instructions: set[tuple[str, ...]]) -> bool:
     return (
         shared >= ECHO_GRAMS
         or (bool(own) and 2 * shared >= len(own))
-        or bool(grams(" ".join(tokens[:ECHO_GRAM])) & instructions)  # it opens with their words
+        or tuple(_numberless(text)[:ECHO_GRAM]) in instructions  # it opens with their words
         or (len(meta) >= 2 and bool(meta & TALK_ABOUT_THE_SCRIPT))
     )
 

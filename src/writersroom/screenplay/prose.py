@@ -32,8 +32,9 @@ CUE = re.compile(  # a speaker's name alone on its line, the speech on the lines
 )
 HEADING_ENDS = re.compile(  # the time of day, then a description the heading has run on into
     r"^(?P<heading>.+?(?:\b(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DAWN|DUSK|SUNSET|SUNRISE|NOON|"
-    r"MIDNIGHT|LATER|CONTINUOUS)\b|白天|夜晚|晚上|早上|上午|中午|下午|清晨|凌晨|傍晚|黄昏|深夜|[日夜晨晚]))\s*[,.;，。；]\s*"
-    r"(?P<rest>\S.*)$",
+    r"MIDNIGHT|LATER|CONTINUOUS)\b"
+    r"|白天|夜晚|晚上|早上|上午|中午|下午|清晨|凌晨|傍晚|黄昏|深夜|[日夜晨晚]))"
+    r"\s*[,.;，。；]\s*(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
 TRANSITION = re.compile(r"^[A-Z .]+(?:TO|OUT|IN)[:.]?$")  # CUT TO:, FADE OUT.
