@@ -27,7 +27,6 @@ OPEN_MARKS = ("?", "!", "…", "...", "—", "--", "？", "！")  # a line that 
 OPENING_SECONDS = 5.0  # scene 1's action before anyone speaks, read aloud: the hook lands in 5 s
 SO_FAR = "The scenes so far:"
 NOTES = "Notes on the previous draft, to address now:"
-PREVIOUS = "The previous draft of this scene:"
 SCENE_TOKENS = 450  # a scene of a vertical drama: a heading, an action and up to eight lines
 NEXT_SCENE = ["\nINT.", "\nEXT.", "\nINT ", "\nEXT ", "\n内景", "\n外景"]
 
@@ -80,7 +79,11 @@ def _write_scenes(
     rewrite: frozenset[int],
 ) -> Script:
     """Each scene from its beats, after what the scenes so far covered (the shared prefix);
-    in a revision of some scenes, the others as the previous draft had them."""
+    in a revision of some scenes, the others as the previous draft had them.
+
+    A scene is rewritten afresh, told the notes but not shown its previous words: shown them,
+    the embedded model wrote them again (of 94 lines in 16 rewritten scenes of the smoke runs,
+    64 came back word for word, and a monologue the notes named stood through two rounds)."""
     cast = [c.name for c in bible.characters]
     characters = "\n".join(f"- {c.name}: {c.role}, {c.age}. {c.arc}" for c in bible.characters)
     plan = prose.scene_beats(outline)
@@ -102,7 +105,6 @@ def _write_scenes(
                 END_ON,
                 so_far or SO_FAR,
                 NOTES,
-                PREVIOUS,
             ]
         )
 
@@ -149,7 +151,7 @@ def _write_scenes(
                 cliffhanger=outline.cliffhanger,
                 memory=memory,
                 so_far=so_far,
-                revision=_scene_revision(notes, previous, number),
+                revision=f"{NOTES}\n{notes}\n\n" if notes else "",
                 scene=str(number),
                 scenes=str(len(plan)),
                 beats=told,
@@ -212,14 +214,3 @@ def _so_far(scenes: list[Scene], plan: list[list[Beat]]) -> str:
             f"- Scene {scene.number}, set at {scene.heading}, where {speakers} spoke: {covered}"
         )
     return f"{SO_FAR}\n" + "\n".join(told) + "\n\n"
-
-
-def _scene_revision(notes: str, previous: Script | None, number: int) -> str:
-    """A rewrite: the notes, and this scene as the previous draft had it."""
-    if not notes:
-        return ""
-    text = f"{NOTES}\n{notes}\n"
-    old = next((s for s in previous.scenes if s.number == number), None) if previous else None
-    if old is not None:
-        text += f"{PREVIOUS}\n{prose.to_text(old)}\n"
-    return text + "\n"

@@ -120,8 +120,9 @@ def test_a_script_that_repeats_itself_goes_back_before_the_editor_reads_it(tmp_p
 def test_a_fault_in_one_scene_rewrites_that_scene_only(
     tmp_path: Path, faulty_2: str, note: str
 ) -> None:
-    """Review found a fault in scene 2 only: scene 2 is written again, told what to fix, and
-    scene 1 stays as the first draft had it (no model call for it)."""
+    """Review found a fault in scene 2 only: scene 2 is written again, told what to fix but
+    not shown its previous words, and scene 1 stays as the first draft had it (no model call
+    for it)."""
     faulty_2 = f"INT. ARCHIVE - NIGHT\n\nMei pulls a yellowed file.\n\n{faulty_2}"
     replies = answers() | {"write_scene": [SCENE_1, faulty_2, SCENE_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
@@ -143,7 +144,7 @@ def test_a_fault_in_one_scene_rewrites_that_scene_only(
     asked = calls[2]["messages"][-1]["content"]
     assert "Now write scene 2 of 2 only" in asked
     assert note in asked
-    assert "Mei pulls a yellowed file." in asked  # the previous draft of the scene
+    assert "Mei pulls a yellowed file." not in asked  # asked afresh: shown, it came back
 
 
 def test_garbage_left_unfixed_blocks_approval_even_with_auto(tmp_path: Path) -> None:
