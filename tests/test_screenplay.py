@@ -327,3 +327,22 @@ def test_speeches_written_as_a_list_are_read_as_their_speakers_lines() -> None:
         ("Lin Mei", "Everything."),
     ]
     assert scene.action == "The guests turn as Mei walks in."
+
+
+def test_a_cue_with_the_role_after_the_name_is_the_characters_cue() -> None:
+    """The embedded model wrote "EMILY BROWN, SECRET AGENT: (sitting at a table) Hi, Daniel!"
+    for the debt collector; a row with a comma that is not a cast member's cue stays action."""
+    text = (
+        "INT. TEA HOUSE - DAY\n\n"
+        "Later, that night: rain on the glass. Lin, the nurse (30), waits.\n\n"
+        "LIN MEI, NIGHT NURSE: (sitting by the door) You came.\n"
+        "Victor Hale, the patient (coldly): I owe you my life.\n"
+        "VICTOR HALE, BILLIONAIRE:\nAnd you owe me nothing.\n"
+    )
+    scene = prose.read_scene(text, 1, CAST)
+    assert [(line.speaker, line.parenthetical, line.text) for line in scene.lines] == [
+        ("Lin Mei", "sitting by the door", "You came."),
+        ("Victor Hale", "coldly", "I owe you my life."),
+        ("Victor Hale", "", "And you owe me nothing."),
+    ]
+    assert scene.action == "Later, that night: rain on the glass. Lin, the nurse (30), waits."

@@ -1,13 +1,13 @@
 """Screenplay text as a small model writes it, read into the room's `Scene`.
 
 Lenient in what it reads: a chatty preamble, markdown, Fountain cues (`NAME` on its own line,
-then the speech, or `NAME:` above it), `NAME: words`, `NAME (beat): words`, `NAME: (beat) words`,
-dialogue written as prose (`Lily shrugs, "Not yet."`), full-width colons, Chinese scene headings,
-and a scene without a heading that goes on where the one before it was. Strict in what it
-keeps: only the cast speaks (a first or last name is read as its character; a stranger's speech
-is neither a line nor action), a line said twice is kept once, and a scene needs a heading (or a
-scene before it), an action and at least one line. Problems are ValueErrors worded for the model
-that wrote the scene.
+then the speech, or `NAME:` above it), `NAME: words`, `NAME (beat): words`, `NAME: (beat)
+words`, dialogue written as prose (`Lily shrugs, "Not yet."`), a role after the name (`NAME,
+ROLE:`), full-width colons, Chinese scene headings, and a scene without a heading that goes on
+where the one before it was. Strict in what it keeps: only the cast speaks (a first or last name
+is read as its character; a stranger's speech is neither a line nor action), a line said twice
+is kept once, and a scene needs a heading (or a scene before it), an action and at least one
+line. Problems are ValueErrors worded for the model that wrote the scene.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
 )
 TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
+ROLE = re.compile(  # a cue with the character's role after the name: "EMILY BROWN, SECRET AGENT:"
+    r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[,，]\s*[^\W\d_][\w .'-]{0,30}?\s*"
+    r"(?P<rest>(?:\([^()]{0,80}\))?\s*[:：].*)$"
+)
 QUOTED = re.compile(r'["“]([^"“”]{1,600})["”]')  # what is said, in prose dialogue
 SOUND = re.compile(r"^[A-Z'-]+(?: [A-Z'-]+)+$")  # "WAKEUP SOUNDS" as a line: a sound, not speech
 NARRATED = re.compile(r'(?<=[,.!?…，。！？])["”]\s*\S.*$')  # narration after a speech's quote
@@ -125,6 +129,7 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "", beats: 
     cue: str | None = None
     pending = ""
     for row, quoted in zip(rows[start + 1 :], written[start + 1 :], strict=True):
+        row = _without_role(row, names)
         if HEADING.match(row):
             break  # the next scene: one scene per answer
         if not row:
@@ -201,6 +206,15 @@ def once(text: str) -> str:
         seen.add(said)
         kept.append(sentence)
     return "".join(kept).strip()
+
+
+def _without_role(row: str, names: CastNames) -> str:
+    """A cue with a cast member's role after the name ("EMILY BROWN, SECRET AGENT: Hi") as
+    the name's cue; any other row as it is ("Later, that night: ..." is action)."""
+    found = ROLE.match(row)
+    if found is None or names.resolve(found.group("name")) is None:
+        return row
+    return f"{found.group('name')}{found.group('rest')}"
 
 
 def _turns(speaker: str, text: str, names: CastNames) -> list[tuple[str, str]]:
