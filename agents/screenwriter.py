@@ -108,7 +108,7 @@ def _write_scenes(
             ]
         )
 
-        told = " ".join(beat.description for beat in beats)
+        told = prose.beats_told(beats)
 
         def read(
             text: str,
@@ -209,7 +209,7 @@ def _so_far(scenes: list[Scene], plan: list[list[Beat]]) -> str:
     told = []
     for scene, beats in zip(scenes, plan, strict=False):
         speakers = ", ".join(dict.fromkeys(line.speaker for line in scene.lines))
-        covered = " ".join(beat.description for beat in beats)
+        covered = prose.beats_told(beats)
         told.append(
             f"- Scene {scene.number}, set at {scene.heading}, where {speakers} spoke: {covered}"
         )

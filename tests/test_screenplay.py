@@ -346,3 +346,15 @@ def test_a_cue_with_the_role_after_the_name_is_the_characters_cue() -> None:
         ("Victor Hale", "", "And you owe me nothing."),
     ]
     assert scene.action == "Later, that night: rain on the glass. Lin, the nurse (30), waits."
+
+
+def test_beats_are_told_as_sentences() -> None:
+    """An action made of the beats ran on as one sentence where they had no stops."""
+    beats = [
+        Beat(at_seconds=0, description="The guests make fun of her voice"),
+        Beat(at_seconds=5, description="Lily reveals the truth!"),
+        Beat(at_seconds=9, description="林梅拿出病历"),
+    ]
+    assert prose.beats_told(beats) == (
+        "The guests make fun of her voice. Lily reveals the truth! 林梅拿出病历。"
+    )

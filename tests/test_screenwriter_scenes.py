@@ -180,7 +180,7 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_becomes_the_bea
     scenes = json.loads(script[0])["scenes"]
     assert [s["action"] for s in scenes] == [
         "Mei freezes; a tray of cups shatters at her feet.",
-        "Chen Hao catches her with it",  # the outline's beat for scene 2
+        "Chen Hao catches her with it.",  # the outline's beat for scene 2, told as a sentence
     ]
     assert [line["text"] for line in scenes[1]["lines"]] == [
         "That file is not yours to read.",

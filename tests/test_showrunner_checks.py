@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,32 @@ def test_a_chinese_stand_in_name_is_renamed_inside_chinese_text() -> None:
     renamed = showrunner.own_names(bible)
     assert renamed.characters[0].name == "林晓"
     assert renamed.logline == "林晓发现李华是她的姐姐。"
+
+
+def test_an_outline_that_says_its_beats_again_keeps_each_once(tmp_path: Path) -> None:
+    """The embedded model's outline for the revenge premise alternated two beats for twelve:
+    a beat said again (reworded a little too) is dropped, and an outline that says one thing
+    over and over is asked for again, told so."""
+    good = answers()["outline_episode"][0]
+    looping = copy.deepcopy(good)
+    first, second = good["beats"][0]["description"], good["beats"][1]["description"]
+    looping["beats"] = [
+        {"at_seconds": 10 * i, "description": [first, second, f"Then {second.lower()}"][i % 3]}
+        for i in range(9)
+    ]
+    once = copy.deepcopy(good)
+    once["beats"] = [{"at_seconds": 5 * i, "description": first} for i in range(6)]
+    project = make_project(
+        tmp_path / "p",
+        answers() | {"outline_episode": [once, looping]},
+        extra_toml='\n[room]\ncheckpoints = ["approve_outline"]\n',
+    )
+    result = wr("new", "Twin sisters swapped at birth", "--dir", str(project))
+    assert result.returncode == 0, result.stderr
+    usage = rows(project, "select problem from usage where task = 'outline_episode'")
+    assert len(usage) == 2 and "say one thing over and over" in usage[0][0]
+    (content,) = rows(project, "select content from drafts where kind = 'outline'")
+    assert json.loads(content[0])["beats"] == [
+        {"at_seconds": 0, "description": first},
+        {"at_seconds": 10, "description": second},
+    ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from writersroom.schemas import ContinuityIssue, Scene, Script, SeriesBible
+from writersroom.schemas import ContinuityIssue, EpisodeOutline, Scene, Script, SeriesBible
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -330,6 +330,15 @@ def copied_loglines(bible: SeriesBible) -> list[tuple[int, int]]:
                 copies.append((later.number, earlier.number))
                 break
     return copies
+
+
+def repeated_beats(outline: EpisodeOutline) -> list[int]:
+    """Indexes of the outline's beats that say an earlier beat again (near copies too)."""
+    return [
+        index
+        for index, beat in enumerate(outline.beats)
+        if any(_same(beat.description, b.description) for b in outline.beats[:index])
+    ]
 
 
 def bible_problems(bible: SeriesBible, premise: str) -> list[str]:

@@ -58,6 +58,7 @@ MARKUP = re.compile(r"[*_#>`]+")
 LIST_MARK = re.compile(r"^(?:[-–—•·]+|\d{1,2}[.)](?=\s))\s*")  # "- LILY: ...", "2. LILY: ..."
 SPACE = re.compile(r"\s+")
 MAX_ACTION = 600
+STOPS = (".", "!", "?", "…", "。", "！", "？")  # what ends a sentence
 MAX_LINE = 600
 SCENES_MIN, SCENES_MAX = 2, 4
 
@@ -291,10 +292,9 @@ def scene_beats(outline: EpisodeOutline) -> list[list[Beat]]:
     return scenes
 
 
-def to_text(scene: Scene) -> str:
-    """A scene as it is shown to the screenwriter again: heading, action, NAME: lines."""
-    spoken = [
-        f"{line.speaker}: {f'({line.parenthetical}) ' if line.parenthetical else ''}{line.text}"
-        for line in scene.lines
-    ]
-    return "\n".join([scene.heading, scene.action, *spoken])
+def beats_told(beats: list[Beat]) -> str:
+    """What the beats say, each a sentence: an action made of beats without their stops ran
+    on as one sentence ("...make fun of her voice Lily reveals...")."""
+    told = [b.description.strip() for b in beats]
+    stop = ["。" if quality.CJK.search(t) else "." for t in told]
+    return " ".join(t if t.endswith(STOPS) else t + end for t, end in zip(told, stop, strict=True))
