@@ -171,6 +171,16 @@ def test_secrets_are_spoken_only_by_who_knows_them() -> None:
     assert issues(told) == []
 
 
+def test_a_relationship_kept_secret_is_known_to_both_its_parties() -> None:
+    """The revenge premise's bible gave the ex-husband the secret "His past relationship with
+    Lily": Lily speaking of it is no leak, a third person doing so is."""
+    cast = [*CAST, CanonCharacter("James Cole", 40, ["His past relationship with Lin Mei"])]
+    spoken = "INT. WEDDING - DAY", "LIN MEI\nNobody knows about our past relationship."
+    assert issues(scenes(*spoken), cast=cast) == []
+    leak = "INT. WEDDING - DAY", "CHEN HAO\nI know about your past relationship."
+    assert issues(scenes(*leak), cast=cast) == [("knowledge", 1, 1)]
+
+
 def test_ages_and_kinship_hold_to_the_bible_and_the_ledger() -> None:
     assert issues(scenes("INT. HALL - DAY", "LIN MEI (34) enters.")) == [("age", 1, None)]
     assert issues(scenes("INT. HALL - DAY", "LIN MEI\nI'm twenty-six.")) == []

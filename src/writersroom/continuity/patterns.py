@@ -44,6 +44,11 @@ TOLD = re.compile(
     r"PREMONITION|MONTAGE OF MEMORIES|YEARS (?:EARLIER|BEFORE|AGO)|THE PAST)\b|回忆|闪回|梦境|幻觉",
     re.I,
 )
+SHARED = re.compile(  # a secret both parties know: "his affair with Lily" (a love may be one-sided)
+    r"\b(?:relationship|affair|fling|romance|marriage|married|engaged|engagement|dated|dating|"
+    r"divorced?|eloped)\b|恋情|私情|婚姻|婚约|结婚|离婚|交往",
+    re.I,
+)
 INTERCUT = re.compile(r"\bINTERCUT\b|\bINTER-CUT\b|交叉剪辑", re.I)
 # A line heard, not spoken in the room: a letter read aloud, a recording, a voicemail.
 HEARD = re.compile(

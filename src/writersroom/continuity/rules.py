@@ -76,7 +76,12 @@ class Rules(Secrets):
         exclude = {w.casefold() for n in self.names.cast for w in n.split()}
         self.exclude = exclude
         self.secrets = [
-            Secret(s, t.keywords(s, exclude), {c.name}, Source(BIBLE, 0, f"{c.name}: {s}"))
+            Secret(
+                s,
+                t.keywords(s, exclude),
+                self._keepers(c.name, s),
+                Source(BIBLE, 0, f"{c.name}: {s}"),
+            )
             for c in canon.cast
             for s in c.secrets
         ]

@@ -30,6 +30,14 @@ class Secrets:
     names: Any
     _issue: Any
 
+    def _keepers(self, holder: str, secret: str) -> set[str]:
+        """Who knows a bible secret from the start: its holder, and the other party of a
+        relationship it names ("His past relationship with Lily": Lily was in it; "She swapped
+        places with Mei at birth" is kept from Mei)."""
+        if not pat.SHARED.search(secret):
+            return {holder}
+        return {holder} | {m.name for m in self.names.find(secret)}
+
     def _learn(self, names: list[str], subject: str) -> None:
         """Who learned a secret of the bible (knowledge of anything else is not tracked)."""
         words = t.keywords(subject, self.exclude)
