@@ -17,7 +17,7 @@ from writersroom.room.answers import with_choices
 from writersroom.room.context import Room
 from writersroom.schemas import Beat, EpisodeOutline, Scene, Script, SeriesBible
 from writersroom.screenplay import prose
-from writersroom.speech import spoken_seconds
+from writersroom.speech import TOKEN, spoken_seconds
 
 AGENT = "screenwriter"
 OPEN_ON = "Open on the hook:"
@@ -25,6 +25,7 @@ OPEN_FAST = "One short sentence of action, then the first line at once."
 END_ON = "End the scene on the cliffhanger:"
 OPEN_MARKS = ("?", "!", "…", "...", "—", "--", "？", "！")  # a line that ends open
 OPENING_SECONDS = 5.0  # scene 1's action before anyone speaks, read aloud: the hook lands in 5 s
+CLAUSE_END = re.compile(r"\s*[,;:—–，；：、]\s*")  # where a clause ends inside a sentence
 SO_FAR = "The scenes so far:"
 NOTES = "Notes on the previous draft, to address now:"
 SCENE_TOKENS = 450  # a scene of a vertical drama: a heading, an action and up to eight lines
@@ -183,7 +184,20 @@ def _open_fast(scene: Scene) -> Scene:
         if kept and spoken_seconds(" ".join([*kept, sentence])) > OPENING_SECONDS:
             break
         kept.append(sentence.strip())
+    if kept and spoken_seconds(kept[0]) > OPENING_SECONDS:
+        kept = [_first_clauses(kept[0])]
     return scene.model_copy(update={"action": " ".join(kept)})
+
+
+def _first_clauses(sentence: str) -> str:
+    """A first sentence that runs past `OPENING_SECONDS`, held to the clauses read within them
+    (four words at least), a stop put after them: "Lily enters the venue with a confident
+    demeanor, her eyes darting around at the guests as she approaches." ends at "demeanor."."""
+    for found in reversed(list(CLAUSE_END.finditer(sentence))):
+        head = sentence[: found.start()].rstrip()
+        if spoken_seconds(head) <= OPENING_SECONDS and len(TOKEN.findall(head)) >= 4:
+            return head + ("。" if quality.CJK.search(head) else ".")
+    return sentence
 
 
 def _end_open(scene: Scene, cliffhanger: str) -> Scene:

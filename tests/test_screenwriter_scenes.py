@@ -240,6 +240,23 @@ def test_the_opening_scene_comes_to_its_first_line_within_seconds(tmp_path: Path
     assert "then the first line at once" not in last
 
 
+def test_an_opening_sentence_too_long_to_read_in_seconds_ends_at_a_clause(tmp_path: Path) -> None:
+    """The embedded model opened the revenge premise on one sentence read in 5 s or more: "Lily
+    enters the venue with a confident and elegant demeanor, her eyes darting around at the
+    guests as she approaches."; it is held to its clauses read within five seconds."""
+    long_1 = SCENE_1.replace(
+        "Mei freezes; a tray of cups shatters at her feet.",
+        "Mei freezes in the doorway with a tray of cups, her eyes darting from face to face "
+        "as the directors turn to stare at her.",
+    )
+    replies = answers() | {"write_scene": [long_1, SCENE_2]}
+    project, result = run_with_a_prose_screenwriter(tmp_path, replies)
+    assert result.returncode == 0, result.stderr
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    scenes = json.loads(script[0])["scenes"]
+    assert scenes[0]["action"] == "Mei freezes in the doorway with a tray of cups."
+
+
 @pytest.mark.parametrize(
     ("tail", "kept"),
     [
