@@ -299,7 +299,7 @@ def test_a_heading_that_runs_on_after_its_time_of_day_ends_there_and_the_rest_is
     scene = prose.read_scene(text, 2, CAST)
     assert scene.heading == "INT. HOTEL ROOM - DAY"
     assert scene.action == (
-        "where Eva and John meet. Eva sits at a table by the window. John hands her the ring."
+        "Eva and John meet. Eva sits at a table by the window. John hands her the ring."
     )
     chinese = prose.read_scene(
         "内景 医院病房 - 晚上。林梅走进病房。\n\n沈总：你来了。", 1, ["林梅", "沈总"]
@@ -358,3 +358,30 @@ def test_beats_are_told_as_sentences() -> None:
     assert prose.beats_told(beats) == (
         "The guests make fun of her voice. Lily reveals the truth! 林梅拿出病历。"
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "action"),
+    [
+        (
+            "INT. FLAT - DAY, where Olivia looks at the mirror. She gasps.",
+            "Olivia looks at the mirror. She gasps.",
+        ),
+        (
+            "INT. FLAT - DAY\n\nwith Olivia and her twin sister, Isabella",
+            "Olivia and her twin sister, Isabella",
+        ),
+        (
+            "INT. BAR - NIGHT\n\nset at the bar where they met. Rain.",
+            "The bar where they met. Rain.",
+        ),
+        ("INT. BAR - NIGHT\n\nvictor waits.", "Victor waits."),
+    ],
+)
+def test_an_action_that_goes_on_from_its_heading_begins_as_a_sentence(
+    answer: str, action: str
+) -> None:
+    """The embedded model went on from a heading's time of day: "where Olivia is looking at the
+    mirror.", "with Olivia, Isabella, and her best friend Sarah"."""
+    scene = prose.read_scene(f"{answer}\n\nLIN MEI: Who is there?\n", 2, CAST)
+    assert scene.action == action

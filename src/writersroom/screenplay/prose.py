@@ -58,6 +58,7 @@ MARKUP = re.compile(r"[*_#>`]+")
 LIST_MARK = re.compile(r"^(?:[-–—•·]+|\d{1,2}[.)](?=\s))\s*")  # "- LILY: ...", "2. LILY: ..."
 SPACE = re.compile(r"\s+")
 MAX_ACTION = 600
+RUN_ON = re.compile(r"^(?:where|with|as|while|in which|set (?:at|in))\s+(?=\S)")  # from a heading
 STOPS = (".", "!", "?", "…", "。", "！", "？")  # what ends a sentence
 MAX_LINE = 600
 SCENES_MIN, SCENES_MAX = 2, 4
@@ -190,9 +191,19 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "", beats: 
     return Scene(
         number=number,
         heading=clip(heading, MAX_ACTION),
-        action=clip(once(" ".join(action)), MAX_ACTION),
+        action=clip(_begun(once(" ".join(action))), MAX_ACTION),
         lines=lines[:10],
     )
+
+
+def _begun(action: str) -> str:
+    """An action that goes on from its heading ("where Eva and John meet. ...", "with Olivia and
+    Isabella", "set at the same bar ...") begun as a sentence: the joining words left out, the
+    first letter a capital."""
+    if not action[:1].islower():
+        return action
+    rest = RUN_ON.sub("", action, count=1)
+    return rest[:1].upper() + rest[1:]
 
 
 def once(text: str) -> str:
