@@ -385,3 +385,19 @@ def test_an_action_that_goes_on_from_its_heading_begins_as_a_sentence(
     mirror.", "with Olivia, Isabella, and her best friend Sarah"."""
     scene = prose.read_scene(f"{answer}\n\nLIN MEI: Who is there?\n", 2, CAST)
     assert scene.action == action
+
+
+def test_a_speech_with_its_beat_and_no_colon_is_a_line_and_a_beat_said_twice_is_kept_once() -> None:
+    """The embedded model's rewrite of the revenge premise: "John (smiling, smiling) Oh, yeah?
+    Well, we bought our company together." in the action, and "(sarcastic, sarcastic)" beats."""
+    text = (
+        "INT. WEDDING VENUE - DAY\n\nLin Mei (26) enters. Victor (quietly) walks to the bar.\n\n"
+        "Victor Hale (smiling, smiling) Oh, yeah? Well, we bought it together.\n\n"
+        "LIN MEI\n(sarcastic, sarcastic)\nGood for you.\n"
+    )
+    scene = prose.read_scene(text, 1, CAST)
+    assert [(line.speaker, line.parenthetical, line.text) for line in scene.lines] == [
+        ("Victor Hale", "smiling", "Oh, yeah? Well, we bought it together."),
+        ("Lin Mei", "sarcastic", "Good for you."),
+    ]
+    assert scene.action == "Lin Mei (26) enters. Victor (quietly) walks to the bar."

@@ -2,12 +2,13 @@
 
 Lenient in what it reads: a chatty preamble, markdown, Fountain cues (`NAME` on its own line,
 then the speech, or `NAME:` above it), `NAME: words`, `NAME (beat): words`, `NAME: (beat)
-words`, dialogue written as prose (`Lily shrugs, "Not yet."`), a role after the name (`NAME,
-ROLE:`), full-width colons, Chinese scene headings, and a scene without a heading that goes on
-where the one before it was. Strict in what it keeps: only the cast speaks (a first or last name
-is read as its character; a stranger's speech is neither a line nor action), a line said twice
-is kept once, and a scene needs a heading (or a scene before it), an action and at least one
-line. Problems are ValueErrors worded for the model that wrote the scene.
+words`, `Name (beat) Words` without a colon, dialogue written as prose (`Lily shrugs, "Not
+yet."`), a role after the name (`NAME, ROLE:`), full-width colons, Chinese scene headings, and a
+scene without a heading that goes on where the one before it was. Strict in what it keeps: only
+the cast speaks (a first or last name is read as its character; a stranger's speech is neither a
+line nor action), a line said twice is kept once, and a scene needs a heading (or a scene before
+it), an action and at least one line. Problems are ValueErrors worded for the model that wrote
+the scene.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ SAID = re.compile(  # what follows a speaker's name in prose dialogue
 )
 TURN = re.compile(r"(?<=[.!?。！？…\"”])\s*(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[:：]\s*")
 PAREN = re.compile(r"^\(([^()]{1,80})\)$")
+BEAT_SPEECH = re.compile(  # "John (smiling) Oh, yeah?": name, beat and speech, with no colon
+    r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[(（](?P<beat>[^()（）\d]{1,80})[)）]\s*"
+    r"(?P<text>[\"“]?[^\W\d_a-z].*)$"
+)
 ROLE = re.compile(  # a cue with the character's role after the name: "EMILY BROWN, SECRET AGENT:"
     r"^(?P<name>[^\W\d_][\w .'·-]{0,40}?)\s*[,，]\s*[^\W\d_][\w .'-]{0,30}?\s*"
     r"(?P<rest>(?:\([^()]{0,80}\))?\s*[:：].*)$"
@@ -165,6 +170,12 @@ def read_scene(text: str, number: int, cast: list[str], place: str = "", beats: 
             if cue is None:
                 strangers.append(speech.group("name"))
                 continue
+        beat = BEAT_SPEECH.match(row)
+        speaker = names.resolve(beat.group("name")) if beat else None
+        if beat and speaker:  # not "Lily (45) enters", nor "Lily (quietly) walks in"
+            _add(lines, speaker, beat.group("text"), beat.group("beat"))
+            cue = None
+            continue
         if cue is not None:  # a speech under its cue ("Wait: what?" too)
             paren = PAREN.match(row)
             if paren:
@@ -288,7 +299,8 @@ def _add(lines: list[Line], speaker: str, text: str, paren: str) -> None:
     said = any(ch.isalnum() for ch in words) and not SOUND.match(words)
     if not said or any(line.text.casefold() == words.casefold() for line in lines):
         return
-    lines.append(Line(speaker=speaker, text=words, parenthetical=paren.strip()[:80]))
+    beat = ", ".join(dict.fromkeys(filter(None, (b.strip() for b in re.split("[,，]", paren)))))
+    lines.append(Line(speaker=speaker, text=words, parenthetical=beat[:80]))  # "sad, sad": once
 
 
 def scene_beats(outline: EpisodeOutline) -> list[list[Beat]]:
