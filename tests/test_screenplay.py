@@ -376,6 +376,10 @@ def test_beats_are_told_as_sentences() -> None:
             "The bar where they met. Rain.",
         ),
         ("INT. BAR - NIGHT\n\nvictor waits.", "Victor waits."),
+        (
+            "INT. BAR - NIGHT\n\nas the rain falls, Victor waits.",
+            "As the rain falls, Victor waits.",
+        ),
     ],
 )
 def test_an_action_that_goes_on_from_its_heading_begins_as_a_sentence(

@@ -63,7 +63,7 @@ MARKUP = re.compile(r"[*_#>`]+")
 LIST_MARK = re.compile(r"^(?:[-–—•·]+|\d{1,2}[.)](?=\s))\s*")  # "- LILY: ...", "2. LILY: ..."
 SPACE = re.compile(r"\s+")
 MAX_ACTION = 600
-RUN_ON = re.compile(r"^(?:where|with|as|while|in which|set (?:at|in))\s+(?=\S)")  # from a heading
+RUN_ON = re.compile(r"^(?:where|with|in which|set (?:at|in))\s+(?=\S)")  # from a heading
 STOPS = (".", "!", "?", "…", "。", "！", "？")  # what ends a sentence
 MAX_LINE = 600
 SCENES_MIN, SCENES_MAX = 2, 4
