@@ -196,7 +196,7 @@ def _first_clauses(sentence: str) -> str:
     for found in reversed(list(CLAUSE_END.finditer(sentence))):
         head = sentence[: found.start()].rstrip()
         if spoken_seconds(head) <= OPENING_SECONDS and len(TOKEN.findall(head)) >= 4:
-            return head + ("。" if quality.CJK.search(head) else ".")
+            return prose.ended(head)
     return sentence
 
 

@@ -181,7 +181,7 @@ def outline_episode(
     def check(outline: EpisodeOutline) -> None:
         if outline.number != number:
             raise ValueError(f"this is the outline of episode {number}, not {outline.number}")
-        if len(outline.beats) - len(quality.repeated_beats(outline)) < 2:
+        if len(quality.distinct_beats(outline)) < 2:
             raise ValueError("the beats say one thing over and over: give each beat a new turn")
 
     outline = room.ask(
@@ -201,6 +201,4 @@ def outline_episode(
     )
     # a beat said again would be a scene written again: the embedded model's smoke outline of
     # the revenge premise alternated two beats for twelve, and its scene 4 was scene 2 again
-    repeated = set(quality.repeated_beats(outline))
-    beats = [beat for index, beat in enumerate(outline.beats) if index not in repeated]
-    return outline.model_copy(update={"beats": beats})
+    return outline.model_copy(update={"beats": quality.distinct_beats(outline)})

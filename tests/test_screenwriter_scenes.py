@@ -40,12 +40,17 @@ def run_with_a_prose_screenwriter(
     return project, wr("run", "Twin sisters swapped at birth", "--auto", "--dir", str(project))
 
 
+def saved_scenes(project: Path) -> list[dict]:
+    """The scenes of the one script draft the run saved."""
+    (script,) = rows(project, "select content from drafts where kind = 'script'")
+    return json.loads(script[0])["scenes"]
+
+
 def test_scenes_are_written_one_by_one_and_a_repeat_is_sent_back(tmp_path: Path) -> None:
     replies = answers() | {"write_scene": [SCENE_1, SCENE_2_REPEATING, SCENE_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    scenes = json.loads(script[0])["scenes"]
+    scenes = saved_scenes(project)
     assert [s["heading"] for s in scenes] == [
         "INT. LIN TOWER BOARDROOM - DAY",
         "INT. ARCHIVE - NIGHT",
@@ -176,8 +181,7 @@ def test_action_that_echoes_the_instructions_is_cut_and_all_echo_becomes_the_bea
     replies = answers() | {"write_scene": [echoing_1, only_echo_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    scenes = json.loads(script[0])["scenes"]
+    scenes = saved_scenes(project)
     assert [s["action"] for s in scenes] == [
         "Mei freezes; a tray of cups shatters at her feet.",
         "Chen Hao catches her with it.",  # the outline's beat for scene 2, told as a sentence
@@ -202,8 +206,7 @@ def test_action_that_copies_the_summary_of_the_scenes_so_far_is_cut(tmp_path: Pa
     replies = answers() | {"write_scene": [SCENE_1, copying_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    actions = [s["action"] for s in json.loads(script[0])["scenes"]]
+    actions = [s["action"] for s in saved_scenes(project)]
     assert actions[1] == "Mei pulls a yellowed file. Chen Hao steps out of the dark."
 
 
@@ -222,8 +225,7 @@ def test_the_opening_scene_comes_to_its_first_line_within_seconds(tmp_path: Path
     replies = answers() | {"write_scene": [slow_1, slow_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    scenes = json.loads(script[0])["scenes"]
+    scenes = saved_scenes(project)
     assert scenes[0]["action"] == "Mei freezes; a tray of cups shatters at her feet."
     assert [line["text"] for line in scenes[0]["lines"]] == [
         "You dropped something, cleaner.",
@@ -252,8 +254,7 @@ def test_an_opening_sentence_too_long_to_read_in_seconds_ends_at_a_clause(tmp_pa
     replies = answers() | {"write_scene": [long_1, SCENE_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    scenes = json.loads(script[0])["scenes"]
+    scenes = saved_scenes(project)
     assert scenes[0]["action"] == "Mei freezes in the doorway with a tray of cups."
 
 
@@ -273,8 +274,7 @@ def test_the_closing_scene_ends_on_its_last_open_line(tmp_path: Path, tail: str,
     }
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    lines = json.loads(script[0])["scenes"][1]["lines"]
+    lines = saved_scenes(project)[1]["lines"]
     assert len(lines) == 1 + kept
     assert lines[2]["text"] == "Who signed it?"
 
@@ -331,7 +331,6 @@ def test_a_character_met_in_an_earlier_scene_is_not_introduced_again_in_capitals
     replies = answers() | {"write_scene": [SCENE_1, scene_2]}
     project, result = run_with_a_prose_screenwriter(tmp_path, replies)
     assert result.returncode == 0, result.stderr
-    (script,) = rows(project, "select content from drafts where kind = 'script'")
-    assert json.loads(script[0])["scenes"][1]["action"] == (
+    assert saved_scenes(project)[1]["action"] == (
         "Mei pulls a yellowed file. Lin Yue is gone. CCTV blinks. Chen Hao steps out of the dark."
     )

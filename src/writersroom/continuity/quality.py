@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from writersroom.schemas import ContinuityIssue, EpisodeOutline, Scene, Script, SeriesBible
+from writersroom.schemas import (
+    Beat,
+    ContinuityIssue,
+    EpisodeOutline,
+    Scene,
+    Script,
+    SeriesBible,
+)
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -332,13 +339,13 @@ def copied_loglines(bible: SeriesBible) -> list[tuple[int, int]]:
     return copies
 
 
-def repeated_beats(outline: EpisodeOutline) -> list[int]:
-    """Indexes of the outline's beats that say an earlier beat again (near copies too)."""
-    return [
-        index
-        for index, beat in enumerate(outline.beats)
-        if any(_same(beat.description, b.description) for b in outline.beats[:index])
-    ]
+def distinct_beats(outline: EpisodeOutline) -> list[Beat]:
+    """The outline's beats less those that say an earlier beat again (near copies too)."""
+    kept: list[Beat] = []
+    for beat in outline.beats:
+        if not any(_same(beat.description, k.description) for k in kept):
+            kept.append(beat)
+    return kept
 
 
 def bible_problems(bible: SeriesBible, premise: str) -> list[str]:

@@ -315,9 +315,15 @@ def scene_beats(outline: EpisodeOutline) -> list[list[Beat]]:
     return scenes
 
 
+def ended(text: str) -> str:
+    """`text` with a stop at its end where it has none ("。" after Chinese)."""
+    text = text.strip()
+    if text.endswith(STOPS):
+        return text
+    return text + ("。" if quality.CJK.search(text) else ".")
+
+
 def beats_told(beats: list[Beat]) -> str:
     """What the beats say, each a sentence: an action made of beats without their stops ran
     on as one sentence ("...make fun of her voice Lily reveals...")."""
-    told = [b.description.strip() for b in beats]
-    stop = ["。" if quality.CJK.search(t) else "." for t in told]
-    return " ".join(t if t.endswith(STOPS) else t + end for t, end in zip(told, stop, strict=True))
+    return " ".join(ended(beat.description) for beat in beats)
